@@ -1,0 +1,94 @@
+"""Staff authentication: scrypt password hashes and signed bearer tokens.
+
+Tokens are ``<payload>.<signature>`` with an HMAC-SHA256 signature over a small
+JSON payload (user, role, hall, expiry): any server process holding the secret
+can check one without a database read, which keeps window commands fast.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+
+from .domain.errors import Unauthorized
+from .domain.model import Role
+
+_N, _R, _P = 2**14, 8, 1
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    key = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    return f"scrypt${_N}${_R}${_P}${salt.hex()}${key.hex()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, key = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    got = hashlib.scrypt(
+        password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=32
+    )
+    return hmac.compare_digest(got.hex(), key)
+
+
+@dataclass(frozen=True, slots=True)
+class Claims:
+    user_id: str
+    username: str
+    role: Role
+    hall_id: str | None
+    expires: int
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class TokenSigner:
+    def __init__(self, secret: str) -> None:
+        self._key = hashlib.sha256(b"onewindow-token:" + secret.encode()).digest()
+
+    def _sign(self, payload: str) -> str:
+        return _b64(hmac.new(self._key, payload.encode(), hashlib.sha256).digest())
+
+    def issue(self, claims: Claims) -> str:
+        body = {
+            "u": claims.user_id,
+            "n": claims.username,
+            "r": claims.role.value,
+            "h": claims.hall_id,
+            "e": claims.expires,
+        }
+        payload = _b64(json.dumps(body, separators=(",", ":")).encode())
+        return f"{payload}.{self._sign(payload)}"
+
+    def verify(self, token: str, now: int) -> Claims:
+        payload, _, sig = token.partition(".")
+        if not sig or not hmac.compare_digest(sig, self._sign(payload)):
+            raise _bad_token()
+        try:
+            body = json.loads(_unb64(payload))
+            claims = Claims(body["u"], body["n"], Role(body["r"]), body["h"], int(body["e"]))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise _bad_token() from exc
+        if claims.expires <= now:
+            raise Unauthorized(
+                "token_expired", "sign-in expired; sign in again", "登录已过期，请重新登录"
+            )
+        return claims
+
+
+def _bad_token() -> Unauthorized:
+    return Unauthorized("token_invalid", "invalid sign-in token", "登录凭证无效，请重新登录")

@@ -1,0 +1,154 @@
+"""The nouns of a service hall, as immutable values.
+
+State changes never mutate these: the transition functions in ``ticket.py`` and
+``window.py`` return new values, so the store can write exactly what changed and
+a refused transition leaves nothing half-done.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import IntEnum, StrEnum
+
+
+class TicketState(StrEnum):
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVING = "serving"
+    DONE = "done"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+    VOID = "void"
+
+
+# A ticket in one of these states still holds its citizen's place: the partial
+# unique index "one unserved ticket per ID per service" covers exactly these.
+ACTIVE_STATES = (TicketState.WAITING, TicketState.CALLED, TicketState.SERVING)
+# Left behind at the end of a business day, these become void. A called ticket
+# holds a window, so its clerk settles it (no-show) first.
+STALE_STATES = (TicketState.WAITING, TicketState.NO_SHOW)
+
+
+class TicketKind(StrEnum):
+    WALK_IN = "walk_in"
+    GREEN = "green"
+    APPOINTMENT = "appointment"
+    TRANSFER = "transfer"
+
+
+class Priority(IntEnum):
+    """Dispatch class; lower is served first unless the interleave says otherwise."""
+
+    GREEN = 0
+    APPOINTMENT = 1
+    WALK_IN = 2
+
+
+KIND_PRIORITY = {
+    TicketKind.GREEN: Priority.GREEN,
+    TicketKind.APPOINTMENT: Priority.APPOINTMENT,
+    TicketKind.WALK_IN: Priority.WALK_IN,
+    TicketKind.TRANSFER: Priority.WALK_IN,
+}
+
+
+class Channel(StrEnum):
+    KIOSK = "kiosk"
+    PHONE = "phone"
+    WINDOW = "window"
+
+
+class WindowState(StrEnum):
+    CLOSED = "closed"
+    OPEN = "open"
+    PAUSED = "paused"
+    SERVING = "serving"
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    SUPERVISOR = "supervisor"
+    CLERK = "clerk"
+
+
+@dataclass(frozen=True, slots=True)
+class Hall:
+    id: str
+    name: str
+    tz: str
+    hours: dict[str, list[list[str]]]
+    calendar: dict[str, bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    hall_id: str
+    code: str
+    name: str
+    name_en: str
+    avg_service_s: int
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    id: str
+    hall_id: str
+    number: int
+    name: str
+    services: tuple[str, ...]
+    state: WindowState = WindowState.CLOSED
+    current_ticket_id: str | None = None
+    clerk_id: str | None = None
+    pause_reason: str | None = None
+    priority_streak: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    id: str
+    hall_id: str
+    service: str
+    number: str
+    business_day: date
+    kind: TicketKind
+    channel: Channel
+    state: TicketState
+    priority: Priority
+    issued_at: datetime
+    # Sort key inside a priority class: issue time, slot time for appointments,
+    # or the moment of a transfer "to the back".
+    queue_at: datetime
+    token_hash: str
+    window_id: str | None = None
+    target_window_id: str | None = None
+    recall_count: int = 0
+    transfer_count: int = 0
+    called_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    id_fingerprint: str | None = None
+    id_masked: str | None = None
+    name_masked: str | None = None
+    phone_masked: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: str
+    username: str
+    display_name: str
+    role: Role
+    hall_id: str | None
+    password_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Whoever is signed in and acting: what authorization looks at."""
+
+    id: str
+    username: str
+    role: Role
+    hall_id: str | None

@@ -1,0 +1,56 @@
+"""Settings: one frozen dataclass, read from ``ONEWINDOW_*`` variables and passed in."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    # Empty means the embedded default: a SQLite file in the working directory.
+    database_url: str = ""
+    redis_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Signs staff tokens and keys ID-number fingerprints. A random one is made
+    # per process when unset, which is fine for a demo and wrong for production.
+    secret: str = field(default_factory=lambda: secrets.token_hex(32), repr=False)
+    default_tz: str = "Asia/Shanghai"
+    redis_prefix: str = "onewindow:"
+    rate_limit_client: str = "30/60"
+    rate_limit_id: str = "5/60"
+    token_ttl_s: int = 12 * 3600
+    max_body_bytes: int = 16 * 1024
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_environ(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+
+        def get(name: str, default: str) -> str:
+            return env.get(f"ONEWINDOW_{name}", default)
+
+        base = cls()
+        return cls(
+            database_url=get("DATABASE_URL", base.database_url),
+            redis_url=get("REDIS_URL", base.redis_url),
+            host=get("HOST", base.host),
+            port=int(get("PORT", str(base.port))),
+            secret=get("SECRET", "") or base.secret,
+            default_tz=get("TZ", base.default_tz),
+            redis_prefix=get("REDIS_PREFIX", base.redis_prefix),
+            rate_limit_client=get("RATE_LIMIT_CLIENT", base.rate_limit_client),
+            rate_limit_id=get("RATE_LIMIT_ID", base.rate_limit_id),
+            token_ttl_s=int(get("TOKEN_TTL_S", str(base.token_ttl_s))),
+            max_body_bytes=int(get("MAX_BODY_BYTES", str(base.max_body_bytes))),
+            log_level=get("LOG_LEVEL", base.log_level),
+        )
+
+    def effective_database_url(self, cwd: Path | None = None) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(cwd or Path.cwd()) / 'onewindow.db'}"

@@ -1,0 +1,118 @@
+"""Rows to domain values and back."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from ..domain.model import (
+    Channel,
+    Hall,
+    Priority,
+    Role,
+    Service,
+    Ticket,
+    TicketKind,
+    TicketState,
+    User,
+    Window,
+    WindowState,
+)
+from .db import Row
+
+TICKET_COLUMNS = (
+    "id, hall_id, service, number, business_day, kind, channel, state, priority, issued_at,"
+    " queue_at, token_hash, window_id, target_window_id, recall_count, transfer_count,"
+    " called_at, started_at, finished_at, id_fingerprint, id_masked, name_masked,"
+    " phone_masked, note"
+)
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def hall(r: Row) -> Hall:
+    return Hall(
+        id=r["id"],
+        name=r["name"],
+        tz=r["tz"],
+        hours=_json(r["hours"]),
+        calendar=_json(r["calendar"]),
+    )
+
+
+def service(r: Row) -> Service:
+    return Service(
+        hall_id=r["hall_id"],
+        code=r["code"],
+        name=r["name"],
+        name_en=r["name_en"],
+        avg_service_s=r["avg_service_s"],
+    )
+
+
+def window(r: Row, services: Iterable[str]) -> Window:
+    return Window(
+        id=r["id"],
+        hall_id=r["hall_id"],
+        number=r["number"],
+        name=r["name"],
+        services=tuple(services),
+        state=WindowState(r["state"]),
+        current_ticket_id=r["current_ticket_id"],
+        clerk_id=r["clerk_id"],
+        pause_reason=r["pause_reason"],
+        priority_streak=r["priority_streak"],
+    )
+
+
+def ticket(r: Row) -> Ticket:
+    return Ticket(
+        id=r["id"],
+        hall_id=r["hall_id"],
+        service=r["service"],
+        number=r["number"],
+        business_day=r["business_day"],
+        kind=TicketKind(r["kind"]),
+        channel=Channel(r["channel"]),
+        state=TicketState(r["state"]),
+        priority=Priority(r["priority"]),
+        issued_at=r["issued_at"],
+        queue_at=r["queue_at"],
+        token_hash=r["token_hash"],
+        window_id=r["window_id"],
+        target_window_id=r["target_window_id"],
+        recall_count=r["recall_count"],
+        transfer_count=r["transfer_count"],
+        called_at=r["called_at"],
+        started_at=r["started_at"],
+        finished_at=r["finished_at"],
+        id_fingerprint=r["id_fingerprint"],
+        id_masked=r["id_masked"],
+        name_masked=r["name_masked"],
+        phone_masked=r["phone_masked"],
+        note=r["note"],
+    )
+
+
+def ticket_args(t: Ticket) -> tuple[Any, ...]:
+    """Parameters in TICKET_COLUMNS order."""
+    return (
+        t.id, t.hall_id, t.service, t.number, t.business_day, t.kind.value, t.channel.value,
+        t.state.value, int(t.priority), t.issued_at, t.queue_at, t.token_hash, t.window_id,
+        t.target_window_id, t.recall_count, t.transfer_count, t.called_at, t.started_at,
+        t.finished_at, t.id_fingerprint, t.id_masked, t.name_masked, t.phone_masked, t.note,
+    )  # fmt: skip
+
+
+def user(r: Row) -> User:
+    return User(
+        id=r["id"],
+        username=r["username"],
+        display_name=r["display_name"],
+        role=Role(r["role"]),
+        hall_id=r["hall_id"],
+        password_hash=r["password_hash"],
+    )

@@ -1,0 +1,242 @@
+"""The store: every read the server needs and the door to write transactions.
+
+One implementation over the ``Database`` seam; SQLite and PostgreSQL differ
+only in their drivers and migrations, and one contract test runs on both.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date, datetime
+from typing import Any
+
+from ..domain.model import Hall, Service, Ticket, TicketState, User, Window
+from . import rows
+from .db import Database, open_database
+from .tx import StoredEvent, Tx
+
+
+class Store:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @classmethod
+    def from_url(cls, url: str) -> Store:
+        return cls(open_database(url))
+
+    @property
+    def dialect(self) -> str:
+        return self.db.dialect.name
+
+    async def open(self, *, migrate: bool = True) -> None:
+        await self.db.open()
+        if migrate:
+            await self.db.migrate()
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    @asynccontextmanager
+    async def write(self, hall_id: str, now: datetime) -> AsyncIterator[Tx]:
+        """A transaction for one hall; its events are numbered and stored with it."""
+        async with self.db.transaction() as conn:
+            tx = Tx(conn, self.db.dialect, hall_id, now)
+            yield tx
+            await tx.flush_events()
+
+    # --- halls, services, windows, users -------------------------------------------
+
+    async def create_hall(self, hall: Hall, now: datetime) -> None:
+        async with self.db.transaction() as c:
+            await c.execute(
+                "INSERT INTO halls (id, name, tz, hours, calendar, created_at)"
+                " VALUES ($1, $2, $3, $4, $5, $6)",
+                hall.id,
+                hall.name,
+                hall.tz,
+                json.dumps(hall.hours),
+                json.dumps(hall.calendar),
+                now,
+            )
+            await c.execute(
+                "INSERT INTO hall_streams (hall_id, epoch, last_seq) VALUES ($1, $2, 0)",
+                hall.id,
+                secrets.token_hex(8),
+            )
+
+    async def add_service(self, s: Service) -> None:
+        async with self.db.transaction() as c:
+            await c.execute(
+                "INSERT INTO services (hall_id, code, name, name_en, avg_service_s)"
+                " VALUES ($1, $2, $3, $4, $5)",
+                s.hall_id, s.code, s.name, s.name_en, s.avg_service_s,
+            )  # fmt: skip
+
+    async def add_window(self, w: Window) -> None:
+        async with self.db.transaction() as c:
+            await c.execute(
+                "INSERT INTO windows (id, hall_id, number, name, state, priority_streak)"
+                " VALUES ($1, $2, $3, $4, $5, 0)",
+                w.id, w.hall_id, w.number, w.name, w.state.value,
+            )  # fmt: skip
+            for code in w.services:
+                await c.execute(
+                    "INSERT INTO window_services (window_id, hall_id, service_code)"
+                    " VALUES ($1, $2, $3)",
+                    w.id,
+                    w.hall_id,
+                    code,
+                )
+
+    async def add_user(self, u: User, now: datetime) -> None:
+        async with self.db.transaction() as c:
+            await c.execute(
+                "INSERT INTO users (id, username, display_name, role, hall_id, password_hash,"
+                " created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                u.id, u.username, u.display_name, u.role.value, u.hall_id, u.password_hash, now,
+            )  # fmt: skip
+
+    async def hall(self, hall_id: str) -> Hall | None:
+        async with self.db.reader() as c:
+            r = await c.fetchrow("SELECT * FROM halls WHERE id = $1", hall_id)
+        return None if r is None else rows.hall(r)
+
+    async def halls(self) -> list[Hall]:
+        async with self.db.reader() as c:
+            return [rows.hall(r) for r in await c.fetch("SELECT * FROM halls ORDER BY id")]
+
+    async def services(self, hall_id: str) -> list[Service]:
+        async with self.db.reader() as c:
+            found = await c.fetch(
+                "SELECT * FROM services WHERE hall_id = $1 ORDER BY code", hall_id
+            )
+        return [rows.service(r) for r in found]
+
+    async def windows(self, hall_id: str) -> list[Window]:
+        async with self.db.reader() as c:
+            found = await c.fetch(
+                "SELECT * FROM windows WHERE hall_id = $1 ORDER BY number", hall_id
+            )
+            links = await c.fetch(
+                "SELECT window_id, service_code FROM window_services WHERE hall_id = $1"
+                " ORDER BY service_code",
+                hall_id,
+            )
+        by_window: dict[str, list[str]] = defaultdict(list)
+        for link in links:
+            by_window[link["window_id"]].append(link["service_code"])
+        return [rows.window(r, by_window[r["id"]]) for r in found]
+
+    async def window(self, window_id: str) -> Window | None:
+        async with self.db.reader() as c:
+            r = await c.fetchrow("SELECT * FROM windows WHERE id = $1", window_id)
+            if r is None:
+                return None
+            codes = await c.fetch(
+                "SELECT service_code FROM window_services WHERE window_id = $1 ORDER BY service_code",
+                window_id,
+            )
+        return rows.window(r, (x["service_code"] for x in codes))
+
+    async def user_by_name(self, username: str) -> User | None:
+        async with self.db.reader() as c:
+            r = await c.fetchrow("SELECT * FROM users WHERE username = $1", username)
+        return None if r is None else rows.user(r)
+
+    # --- tickets ----------------------------------------------------------------------
+
+    async def ticket(self, ticket_id: str) -> Ticket | None:
+        async with self.db.reader() as c:
+            r = await c.fetchrow(
+                f"SELECT {rows.TICKET_COLUMNS} FROM tickets WHERE id = $1", ticket_id
+            )
+        return None if r is None else rows.ticket(r)
+
+    async def tickets_on(self, hall_id: str, day: date) -> list[Ticket]:
+        async with self.db.reader() as c:
+            found = await c.fetch(
+                f"SELECT {rows.TICKET_COLUMNS} FROM tickets WHERE hall_id = $1"
+                " AND business_day = $2 ORDER BY issued_at, number",
+                hall_id,
+                day,
+            )
+        return [rows.ticket(r) for r in found]
+
+    async def waiting_counts(self, hall_id: str) -> dict[str, int]:
+        async with self.db.reader() as c:
+            found = await c.fetch(
+                "SELECT service, count(*) AS n FROM tickets WHERE hall_id = $1"
+                " AND state = 'waiting' GROUP BY service",
+                hall_id,
+            )
+        return {r["service"]: int(r["n"]) for r in found}
+
+    async def people_ahead(self, t: Ticket) -> int:
+        """Waiting tickets of the same service that dispatch would call before this one."""
+        async with self.db.reader() as c:
+            n = await c.fetchval(
+                "SELECT count(*) FROM tickets WHERE hall_id = $1 AND service = $2"
+                " AND state = 'waiting' AND (priority < $3 OR (priority = $3 AND"
+                " (queue_at < $4 OR (queue_at = $4 AND id < $5))))",
+                t.hall_id, t.service, int(t.priority), t.queue_at, t.id,
+            )  # fmt: skip
+        return int(n)
+
+    async def serving_windows(self, hall_id: str, service: str) -> int:
+        async with self.db.reader() as c:
+            n = await c.fetchval(
+                "SELECT count(*) FROM windows w JOIN window_services s ON s.window_id = w.id"
+                " WHERE s.hall_id = $1 AND s.service_code = $2 AND w.state IN ('open', 'serving')",
+                hall_id,
+                service,
+            )
+        return int(n)
+
+    async def recent_service_seconds(
+        self, hall_id: str, service: str, limit: int = 20
+    ) -> list[float]:
+        """Durations of the latest finished services, for wait estimates."""
+        async with self.db.reader() as c:
+            found = await c.fetch(
+                "SELECT started_at, finished_at FROM tickets WHERE hall_id = $1 AND service = $2"
+                " AND state = $3 AND started_at IS NOT NULL ORDER BY finished_at DESC LIMIT $4",
+                hall_id,
+                service,
+                TicketState.DONE.value,
+                limit,
+            )
+        return [(r["finished_at"] - r["started_at"]).total_seconds() for r in found]
+
+    # --- the event log ---------------------------------------------------------------
+
+    async def stream_position(self, hall_id: str) -> tuple[str, int] | None:
+        async with self.db.reader() as c:
+            r = await c.fetchrow(
+                "SELECT epoch, last_seq FROM hall_streams WHERE hall_id = $1", hall_id
+            )
+        return None if r is None else (r["epoch"], int(r["last_seq"]))
+
+    async def read_events(self, hall_id: str, after: int, limit: int = 1000) -> list[StoredEvent]:
+        """Events with seq > after, oldest first."""
+        async with self.db.reader() as c:
+            epoch = await c.fetchval("SELECT epoch FROM hall_streams WHERE hall_id = $1", hall_id)
+            found = await c.fetch(
+                "SELECT seq, type, data, at FROM events WHERE hall_id = $1 AND seq > $2"
+                " ORDER BY seq LIMIT $3",
+                hall_id,
+                after,
+                limit,
+            )
+        return [
+            StoredEvent(hall_id, epoch, int(r["seq"]), r["type"], _load(r["data"]), r["at"])
+            for r in found
+        ]
+
+
+def _load(data: Any) -> dict[str, Any]:
+    out: dict[str, Any] = json.loads(data) if isinstance(data, str) else data
+    return out

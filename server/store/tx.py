@@ -1,0 +1,180 @@
+"""One write transaction: the primitives the use cases combine.
+
+Events emitted during the transaction get their ``seq`` only at the end, just
+before commit, by locking the hall's stream row last: the lock is held as
+briefly as possible and seq order is commit order.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from ..domain.events import NewEvent
+from ..domain.model import Priority, Ticket, Window
+from . import rows
+from .db import Conn, Dialect
+
+_PLACEHOLDERS = ", ".join(f"${i}" for i in range(1, 25))
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    hall_id: str
+    epoch: str
+    seq: int
+    type: str
+    data: dict[str, Any]
+    at: datetime
+
+
+class Tx:
+    def __init__(self, conn: Conn, dialect: Dialect, hall_id: str, now: datetime) -> None:
+        self.conn = conn
+        self.dialect = dialect
+        self.hall_id = hall_id
+        self.now = now
+        self._pending: list[NewEvent] = []
+        self.events: list[StoredEvent] = []
+
+    def emit(self, event: NewEvent) -> None:
+        self._pending.append(event)
+
+    async def window(self, window_id: str) -> Window | None:
+        r = await self.conn.fetchrow(
+            f"SELECT * FROM windows WHERE id = $1 AND hall_id = $2 {self.dialect.for_update}",
+            window_id,
+            self.hall_id,
+        )
+        if r is None:
+            return None
+        codes = await self.conn.fetch(
+            "SELECT service_code FROM window_services WHERE window_id = $1 ORDER BY service_code",
+            window_id,
+        )
+        return rows.window(r, (c["service_code"] for c in codes))
+
+    async def clerk_window(self, clerk_id: str, *, other_than: str) -> int | None:
+        """The number of another window this clerk is signed in at, if any."""
+        n = await self.conn.fetchval(
+            "SELECT number FROM windows WHERE clerk_id = $1 AND state <> 'closed' AND id <> $2",
+            clerk_id,
+            other_than,
+        )
+        return None if n is None else int(n)
+
+    async def ticket(self, ticket_id: str) -> Ticket | None:
+        r = await self.conn.fetchrow(
+            f"SELECT {rows.TICKET_COLUMNS} FROM tickets WHERE id = $1 AND hall_id = $2"
+            f" {self.dialect.for_update}",
+            ticket_id,
+            self.hall_id,
+        )
+        return None if r is None else rows.ticket(r)
+
+    async def claim_next(self, window: Window, order: tuple[Priority, ...]) -> Ticket | None:
+        """Lock the ticket this window should call next, skipping ones others are claiming."""
+        r = await self.conn.fetchrow(
+            f"SELECT {rows.TICKET_COLUMNS} FROM tickets"
+            " WHERE hall_id = $1 AND state = 'waiting'"
+            "   AND ((target_window_id IS NULL AND service IN"
+            "         (SELECT service_code FROM window_services WHERE window_id = $2))"
+            "        OR target_window_id = $2)"
+            " ORDER BY CASE WHEN target_window_id = $2 THEN 0 ELSE 1 END,"
+            "          CASE priority WHEN $3 THEN 0 WHEN $4 THEN 1 ELSE 2 END,"
+            "          queue_at, id"
+            f" LIMIT 1 {self.dialect.skip_locked}",
+            self.hall_id,
+            window.id,
+            int(order[0]),
+            int(order[1]),
+        )
+        return None if r is None else rows.ticket(r)
+
+    async def next_number(self, service: str, day: date) -> int:
+        """The service's next daily counter value; the row lock keeps numbers gapless."""
+        value = await self.conn.fetchval(
+            "INSERT INTO ticket_counters (hall_id, service_code, business_day, last)"
+            " VALUES ($1, $2, $3, 1)"
+            " ON CONFLICT (hall_id, service_code, business_day)"
+            " DO UPDATE SET last = ticket_counters.last + 1 RETURNING last",
+            self.hall_id,
+            service,
+            day,
+        )
+        return int(value)
+
+    async def active_ticket_for(self, service: str, day: date, fingerprint: str) -> Ticket | None:
+        r = await self.conn.fetchrow(
+            f"SELECT {rows.TICKET_COLUMNS} FROM tickets WHERE hall_id = $1 AND service = $2"
+            " AND business_day = $3 AND id_fingerprint = $4"
+            " AND state IN ('waiting', 'called', 'serving')",
+            self.hall_id,
+            service,
+            day,
+            fingerprint,
+        )
+        return None if r is None else rows.ticket(r)
+
+    async def stale_tickets(self, before: date) -> list[Ticket]:
+        found = await self.conn.fetch(
+            f"SELECT {rows.TICKET_COLUMNS} FROM tickets WHERE hall_id = $1"
+            " AND business_day < $2 AND state IN ('waiting', 'no_show')"
+            f" ORDER BY business_day, number {self.dialect.for_update}",
+            self.hall_id,
+            before,
+        )
+        return [rows.ticket(r) for r in found]
+
+    async def insert_ticket(self, t: Ticket) -> None:
+        await self.conn.execute(
+            f"INSERT INTO tickets ({rows.TICKET_COLUMNS}) VALUES ({_PLACEHOLDERS})",
+            *rows.ticket_args(t),
+        )
+
+    async def update_ticket(self, t: Ticket) -> None:
+        await self.conn.execute(
+            "UPDATE tickets SET service = $2, state = $3, priority = $4, queue_at = $5,"
+            " window_id = $6, target_window_id = $7, recall_count = $8, transfer_count = $9,"
+            " called_at = $10, started_at = $11, finished_at = $12, note = $13 WHERE id = $1",
+            t.id, t.service, t.state.value, int(t.priority), t.queue_at, t.window_id,
+            t.target_window_id, t.recall_count, t.transfer_count, t.called_at, t.started_at,
+            t.finished_at, t.note,
+        )  # fmt: skip
+
+    async def update_window(self, w: Window) -> None:
+        await self.conn.execute(
+            "UPDATE windows SET state = $2, current_ticket_id = $3, clerk_id = $4,"
+            " pause_reason = $5, priority_streak = $6 WHERE id = $1",
+            w.id, w.state.value, w.current_ticket_id, w.clerk_id, w.pause_reason,
+            w.priority_streak,
+        )  # fmt: skip
+
+    async def flush_events(self) -> None:
+        """Number and append the pending events; called once, right before commit."""
+        if not self._pending:
+            return
+        n = len(self._pending)
+        r = await self.conn.fetchrow(
+            "UPDATE hall_streams SET last_seq = last_seq + $2 WHERE hall_id = $1"
+            " RETURNING last_seq, epoch",
+            self.hall_id,
+            n,
+        )
+        if r is None:
+            raise LookupError(f"hall {self.hall_id!r} has no stream")
+        first = int(r["last_seq"]) - n + 1
+        for i, ev in enumerate(self._pending):
+            stored = StoredEvent(self.hall_id, r["epoch"], first + i, ev.type, ev.data, self.now)
+            await self.conn.execute(
+                "INSERT INTO events (hall_id, seq, type, data, at) VALUES ($1, $2, $3, $4, $5)",
+                self.hall_id,
+                stored.seq,
+                stored.type,
+                json.dumps(stored.data, ensure_ascii=False),
+                self.now,
+            )
+            self.events.append(stored)
+        self._pending.clear()

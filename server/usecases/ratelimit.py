@@ -1,0 +1,66 @@
+"""Rate limits for the public ticket counter: per client and per ID number.
+
+A fixed window per key: simple, cheap, and good enough to stop a script from
+draining the day's numbers. In-process by default; in Redis when several
+processes share the traffic, so the limit is per hall, not per process.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    count: int
+    seconds: int
+
+    @classmethod
+    def parse(cls, text: str) -> Limit:
+        """``"30/60"``: 30 requests per 60 seconds."""
+        count, _, seconds = text.partition("/")
+        limit = cls(int(count), int(seconds or 60))
+        if limit.count < 1 or limit.seconds < 1:
+            raise ValueError(f"bad rate limit {text!r}")
+        return limit
+
+
+class RateLimiter(Protocol):
+    async def hit(self, key: str, limit: Limit) -> bool:
+        """Count one request; False when the key is over its limit."""
+        ...
+
+
+class MemoryRateLimiter:
+    def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
+        self._now = now
+        self._windows: dict[str, tuple[int, int]] = {}
+
+    async def hit(self, key: str, limit: Limit) -> bool:
+        window = int(self._now() // limit.seconds)
+        start, count = self._windows.get(key, (window, 0))
+        if start != window:
+            count = 0
+            if len(self._windows) > 100_000:
+                # Old windows are worthless; drop them all rather than grow forever.
+                self._windows.clear()
+        self._windows[key] = (window, count + 1)
+        return count + 1 <= limit.count
+
+
+class RedisRateLimiter:
+    def __init__(self, redis: Any, prefix: str) -> None:
+        self._redis = redis
+        self._prefix = prefix
+
+    async def hit(self, key: str, limit: Limit) -> bool:
+        window = int(time.time() // limit.seconds)
+        name = f"{self._prefix}rl:{key}:{window}"
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.incr(name)
+            pipe.expire(name, limit.seconds + 1)
+            count, _ = await pipe.execute()
+        return int(count) <= limit.count

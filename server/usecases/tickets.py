@@ -1,0 +1,214 @@
+"""Citizens' side of the queue: take a ticket, follow it, cancel it."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import statistics
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from ..domain import identity
+from ..domain import ticket as tk
+from ..domain.dispatch import estimate_wait_minutes
+from ..domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
+from ..domain.events import ticket_event
+from ..domain.model import KIND_PRIORITY, Actor, Channel, Ticket, TicketKind, TicketState
+from ..store.db import UniqueViolation
+from .context import Context
+from .ratelimit import Limit, RateLimiter
+
+GREEN_REASONS = ("elderly", "disabled", "pregnant", "military")
+ELDERLY_AGE = 70
+
+
+@dataclass(frozen=True, slots=True)
+class IssueRequest:
+    service: str
+    kind: TicketKind = TicketKind.WALK_IN
+    channel: Channel = Channel.KIOSK
+    id_number: str | None = None
+    phone: str | None = None
+    name: str | None = None
+    green_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketView:
+    ticket: Ticket
+    people_ahead: int
+    eta_minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    per_client: Limit
+    per_id: Limit
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def format_number(prefix: str, n: int) -> str:
+    return f"{prefix}{n:03d}"
+
+
+class Tickets:
+    def __init__(self, ctx: Context, limiter: RateLimiter, limits: Limits) -> None:
+        self.ctx = ctx
+        self.limiter = limiter
+        self.limits = limits
+
+    async def issue(
+        self, hall_id: str, req: IssueRequest, actor: Actor | None, client: str
+    ) -> tuple[TicketView, str]:
+        """Issue a ticket; returns it with the secret token only its holder gets."""
+        info = await self.ctx.hall(hall_id)
+        svc = await self.ctx.service(hall_id, req.service)
+        now = self.ctx.clock()
+        staff = actor is not None and actor.hall_id in (None, hall_id)
+        if req.channel is Channel.WINDOW and not staff:
+            raise Forbidden(
+                "staff_only_channel",
+                "only staff of this hall may issue tickets at a window",
+                "只有本大厅工作人员可以在窗口取号",
+            )
+        if not staff and not info.clock.is_open(now):
+            raise Conflict("hall_closed", "the hall is closed now", "当前不在办公时间，暂停取号")
+        if req.kind not in (TicketKind.WALK_IN, TicketKind.GREEN):
+            raise InvalidInput(
+                "kind_not_issuable",
+                "appointment tickets come from check-in; transfers from a window",
+                "预约号须通过签到领取，转号须由窗口办理",
+            )
+        day = info.clock.business_day(now)
+        id_number = identity.validate_id_number(req.id_number, day) if req.id_number else None
+        phone = identity.validate_phone(req.phone) if req.phone else None
+        fp = identity.fingerprint(self.ctx.secret, id_number) if id_number else None
+        if req.kind is TicketKind.GREEN:
+            self._check_green(req, id_number, day, staff)
+        await self._rate_limit(client, fp, staff)
+
+        token = secrets.token_urlsafe(18)
+        try:
+            async with self.ctx.store.write(hall_id, now) as tx:
+                if fp is not None and await tx.active_ticket_for(svc.code, day, fp) is not None:
+                    raise _duplicate()
+                n = await tx.next_number(svc.code, day)
+                t = Ticket(
+                    id=uuid.uuid4().hex,
+                    hall_id=hall_id,
+                    service=svc.code,
+                    number=format_number(svc.code, n),
+                    business_day=day,
+                    kind=req.kind,
+                    channel=req.channel,
+                    state=TicketState.WAITING,
+                    priority=KIND_PRIORITY[req.kind],
+                    issued_at=now,
+                    queue_at=now,
+                    token_hash=token_hash(token),
+                    id_fingerprint=fp,
+                    id_masked=identity.mask_id_number(id_number) if id_number else None,
+                    name_masked=identity.mask_name(req.name) if req.name else None,
+                    phone_masked=identity.mask_phone(phone) if phone else None,
+                    note=req.green_reason,
+                )
+                await tx.insert_ticket(t)
+                tx.emit(ticket_event("issued", t))
+        except UniqueViolation as exc:
+            # Two kiosks racing for the same ID: the partial unique index decides.
+            raise _duplicate() from exc
+        await self.ctx.publish(hall_id, tx.events)
+        return await self.view(t), token
+
+    def _check_green(
+        self, req: IssueRequest, id_number: str | None, day: date, staff: bool
+    ) -> None:
+        if req.green_reason not in GREEN_REASONS:
+            raise InvalidInput(
+                "green_reason_required",
+                f"a green-channel ticket needs a reason: one of {', '.join(GREEN_REASONS)}",
+                "绿色通道取号须说明类别：高龄、残疾、孕妇或军人",
+            )
+        # Age is the one reason a kiosk can check; the others are checked at the window.
+        if (
+            req.green_reason == "elderly"
+            and not staff
+            and (id_number is None or identity.age_on(id_number, day) < ELDERLY_AGE)
+        ):
+            raise Forbidden(
+                "green_not_eligible",
+                f"the elderly green channel is for citizens aged {ELDERLY_AGE} or over",
+                f"高龄绿色通道仅限 {ELDERLY_AGE} 周岁及以上老人，请出示身份证号",
+            )
+
+    async def _rate_limit(self, client: str, fp: str | None, staff: bool) -> None:
+        if staff:
+            return
+        ok = await self.limiter.hit(f"client:{client}", self.limits.per_client)
+        if ok and fp is not None:
+            ok = await self.limiter.hit(f"id:{fp}", self.limits.per_id)
+        if not ok:
+            raise RateLimited(
+                "rate_limited",
+                "too many tickets requested; try again later",
+                "取号过于频繁，请稍后再试",
+            )
+
+    async def view(self, t: Ticket) -> TicketView:
+        if t.state is not TicketState.WAITING:
+            return TicketView(t, 0, 0)
+        svc = await self.ctx.service(t.hall_id, t.service)
+        ahead = await self.ctx.store.people_ahead(t)
+        recent = await self.ctx.store.recent_service_seconds(t.hall_id, t.service)
+        avg = statistics.fmean(recent) if recent else svc.avg_service_s
+        open_windows = await self.ctx.store.serving_windows(t.hall_id, t.service)
+        return TicketView(t, ahead, estimate_wait_minutes(ahead, round(avg), open_windows))
+
+    async def get(self, ticket_id: str, token: str) -> TicketView:
+        return await self.view(await self._authorized(ticket_id, token))
+
+    async def cancel(self, ticket_id: str, token: str) -> TicketView:
+        t = await self._authorized(ticket_id, token)
+        now = self.ctx.clock()
+        async with self.ctx.store.write(t.hall_id, now) as tx:
+            current = await tx.ticket(t.id)
+            assert current is not None  # tickets are never deleted
+            t = tk.cancel(current, now)
+            await tx.update_ticket(t)
+            tx.emit(ticket_event("cancelled", t))
+        await self.ctx.publish(t.hall_id, tx.events)
+        return TicketView(t, 0, 0)
+
+    async def _authorized(self, ticket_id: str, token: str) -> Ticket:
+        t = await self.ctx.store.ticket(ticket_id)
+        if t is None:
+            raise NotFound("unknown_ticket", "no such ticket", "没有该号票")
+        if not hmac.compare_digest(t.token_hash, token_hash(token)):
+            raise Forbidden("ticket_token_invalid", "wrong ticket token", "号票凭证不正确")
+        return t
+
+    async def void_stale(self, hall_id: str, now: datetime) -> int:
+        """Void what earlier business days left waiting or passed; returns how many."""
+        info = await self.ctx.hall(hall_id)
+        today = info.clock.business_day(now)
+        async with self.ctx.store.write(hall_id, now) as tx:
+            stale = await tx.stale_tickets(today)
+            for t in stale:
+                done = tk.void(t, now)
+                await tx.update_ticket(done)
+                tx.emit(ticket_event("voided", done))
+        await self.ctx.publish(hall_id, tx.events)
+        return len(stale)
+
+
+def _duplicate() -> Conflict:
+    return Conflict(
+        "duplicate_ticket",
+        "this ID number already holds an unserved ticket for this service",
+        "该身份证号在此业务下已有未办理的号票",
+    )

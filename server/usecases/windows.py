@@ -1,0 +1,218 @@
+"""Clerks' side of the queue: open a window, call, serve, pass, transfer.
+
+Every operation is one store transaction that locks the window row first, so
+two commands for one window (a double click, a retry) run one after the other
+and the second sees what the first did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from ..domain import ticket as tk
+from ..domain import window as wn
+from ..domain.errors import Conflict, Forbidden, NotFound
+from ..domain.events import NewEvent, ticket_event, window_event
+from ..domain.model import Actor, Role, Ticket, Window
+from ..store.tx import Tx
+from .context import Context
+
+
+@dataclass(frozen=True, slots=True)
+class WindowResult:
+    window: Window
+    ticket: Ticket | None
+
+
+@dataclass(frozen=True, slots=True)
+class TransferRequest:
+    service: str | None = None
+    window: str | None = None
+    keep_place: bool = True
+    reason: str | None = None
+
+
+Step = Callable[[Tx, Window], Awaitable[WindowResult]]
+
+
+def authorize(actor: Actor, window: Window, *, opening: bool = False) -> None:
+    """Clerks act only at the window they signed in at; supervisors anywhere in their hall."""
+    if actor.hall_id is not None and actor.hall_id != window.hall_id:
+        raise Forbidden("other_hall", "that window is in another hall", "该窗口不属于您所在的大厅")
+    if actor.role is Role.CLERK and not opening and window.clerk_id != actor.id:
+        raise Forbidden(
+            "not_your_window",
+            f"window {window.number} is not signed in to you",
+            f"{window.number}号窗口不是您登录的窗口",
+        )
+
+
+class Windows:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    async def _run(
+        self, window_id: str, actor: Actor, step: Step, *, opening: bool = False
+    ) -> WindowResult:
+        hall_id = await self.ctx.window_hall(window_id)
+        now = self.ctx.clock()
+        async with self.ctx.store.write(hall_id, now) as tx:
+            w = await tx.window(window_id)
+            if w is None:
+                raise NotFound(
+                    "unknown_window", f"no window {window_id!r}", f"没有窗口 {window_id}"
+                )
+            authorize(actor, w, opening=opening)
+            result = await step(tx, w)
+        await self.ctx.publish(hall_id, tx.events)
+        return result
+
+    async def _current(self, tx: Tx, w: Window) -> Ticket:
+        t = await tx.ticket(wn.require_current(w))
+        if t is None:  # the window row points at a ticket; tickets are never deleted
+            raise NotFound("unknown_ticket", "no such ticket", "没有该号票")
+        return t
+
+    async def _save(self, tx: Tx, w: Window, t: Ticket | None, *events: NewEvent) -> WindowResult:
+        await tx.update_window(w)
+        if t is not None:
+            await tx.update_ticket(t)
+        for ev in events:
+            tx.emit(ev)
+        return WindowResult(w, t)
+
+    # --- the window itself ------------------------------------------------------------
+
+    async def open(self, window_id: str, actor: Actor) -> WindowResult:
+        async def step(tx: Tx, w: Window) -> WindowResult:
+            busy = await tx.clerk_window(actor.id, other_than=w.id)
+            if busy is not None:
+                raise Conflict(
+                    "clerk_busy",
+                    f"you are still signed in at window {busy}",
+                    f"您仍在{busy}号窗口登录，请先关闭该窗口",
+                )
+            w = wn.open_(w, actor.id)
+            return await self._save(tx, w, None, window_event("opened", w))
+
+        return await self._run(window_id, actor, step, opening=True)
+
+    async def pause(self, window_id: str, actor: Actor, reason: str | None) -> WindowResult:
+        async def step(tx: Tx, w: Window) -> WindowResult:
+            w = wn.pause(w, reason)
+            return await self._save(tx, w, None, window_event("paused", w))
+
+        return await self._run(window_id, actor, step)
+
+    async def resume(self, window_id: str, actor: Actor) -> WindowResult:
+        async def step(tx: Tx, w: Window) -> WindowResult:
+            w = wn.resume(w)
+            return await self._save(tx, w, None, window_event("resumed", w))
+
+        return await self._run(window_id, actor, step)
+
+    async def close(self, window_id: str, actor: Actor) -> WindowResult:
+        async def step(tx: Tx, w: Window) -> WindowResult:
+            w = wn.close(w)
+            return await self._save(tx, w, None, window_event("closed", w))
+
+        return await self._run(window_id, actor, step)
+
+    # --- tickets at the window --------------------------------------------------------
+
+    async def call_next(self, window_id: str, actor: Actor) -> WindowResult:
+        policy = self.ctx.policy
+
+        async def step(tx: Tx, w: Window) -> WindowResult:
+            wn.require_free(w, "call", "叫号")
+            t = await tx.claim_next(w, policy.class_order(w.priority_streak))
+            if t is None:
+                raise Conflict(
+                    "queue_empty", "nobody is waiting for this window", "当前没有等候的号票"
+                )
+            streak = policy.next_streak(w.priority_streak, t.priority)
+            t = tk.call(t, w.id, tx.now)
+            w = wn.occupy(w, t.id, streak)
+            return await self._save(tx, w, t, ticket_event("called", t, w))
+
+        return await self._run(window_id, actor, step)
+
+    async def recall(self, window_id: str, actor: Actor) -> WindowResult:
+        async def step(tx: Tx, w: Window) -> WindowResult:
+            t = tk.recall(await self._current(tx, w), w.id, tx.now)
+            return await self._save(tx, w, t, ticket_event("recalled", t, w))
+
+        return await self._run(window_id, actor, step)
+
+    async def no_show(self, window_id: str, actor: Actor) -> WindowResult:
+        async def step(tx: Tx, w: Window) -> WindowResult:
+            t = tk.no_show(await self._current(tx, w), w.id, tx.now)
+            w = wn.release(w)
+            return await self._save(tx, w, t, ticket_event("no_show", t, w))
+
+        return await self._run(window_id, actor, step)
+
+    async def call_back(self, window_id: str, actor: Actor, ticket_id: str) -> WindowResult:
+        async def step(tx: Tx, w: Window) -> WindowResult:
+            wn.require_free(w, "call back", "召回")
+            t = await tx.ticket(ticket_id)
+            if t is None:
+                raise NotFound("unknown_ticket", "no such ticket in this hall", "本大厅没有该号票")
+            if t.service not in w.services and t.window_id != w.id:
+                raise Forbidden(
+                    "service_not_served",
+                    f"window {w.number} does not serve {t.service}",
+                    f"{w.number}号窗口不办理 {t.service} 类业务",
+                )
+            t = tk.call_back(t, w.id, tx.now)
+            w = wn.occupy(w, t.id, w.priority_streak)
+            return await self._save(tx, w, t, ticket_event("called_back", t, w))
+
+        return await self._run(window_id, actor, step)
+
+    async def start(self, window_id: str, actor: Actor) -> WindowResult:
+        async def step(tx: Tx, w: Window) -> WindowResult:
+            t = tk.start(await self._current(tx, w), w.id, tx.now)
+            return await self._save(tx, w, t, ticket_event("started", t, w))
+
+        return await self._run(window_id, actor, step)
+
+    async def finish(self, window_id: str, actor: Actor) -> WindowResult:
+        async def step(tx: Tx, w: Window) -> WindowResult:
+            t = tk.finish(await self._current(tx, w), w.id, tx.now)
+            w = wn.release(w)
+            return await self._save(tx, w, t, ticket_event("finished", t, w))
+
+        return await self._run(window_id, actor, step)
+
+    async def transfer(self, window_id: str, actor: Actor, req: TransferRequest) -> WindowResult:
+        async def step(tx: Tx, w: Window) -> WindowResult:
+            t = await self._current(tx, w)
+            service = req.service or t.service
+            await self.ctx.service(w.hall_id, service)
+            if req.window is not None:
+                # Read, not locked: locking a second window could deadlock two crossed transfers.
+                target = await self.ctx.store.window(req.window)
+                if target is None or target.hall_id != w.hall_id:
+                    raise NotFound(
+                        "unknown_window", "no such window in this hall", "本大厅没有该窗口"
+                    )
+                if target.id == w.id:
+                    raise Conflict(
+                        "transfer_to_self", "cannot transfer to the same window", "不能转给本窗口"
+                    )
+            t = tk.transfer(
+                t,
+                service=service,
+                target_window_id=req.window,
+                keep_place=req.keep_place,
+                reason=req.reason,
+                now=tx.now,
+            )
+            w = wn.release(w)
+            ev = ticket_event("transferred", t, w)
+            ev.data["keep_place"] = req.keep_place
+            return await self._save(tx, w, t, ev)
+
+        return await self._run(window_id, actor, step)
