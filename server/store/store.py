@@ -156,6 +156,24 @@ class Store:
             )
         return None if r is None else rows.ticket(r)
 
+    async def current_tickets(self, hall_id: str) -> dict[str, Ticket]:
+        """The ticket each busy window holds, by window id."""
+        async with self.db.reader() as c:
+            found = await c.fetch(
+                f"SELECT {rows.TICKET_COLUMNS} FROM tickets WHERE id IN"
+                " (SELECT current_ticket_id FROM windows WHERE hall_id = $1"
+                "  AND current_ticket_id IS NOT NULL)",
+                hall_id,
+            )
+        return {t.window_id: t for t in map(rows.ticket, found) if t.window_id is not None}
+
+    async def ping(self) -> bool:
+        try:
+            async with self.db.reader() as c:
+                return bool(await c.fetchval("SELECT 1") == 1)
+        except Exception:
+            return False
+
     async def tickets_on(self, hall_id: str, day: date) -> list[Ticket]:
         async with self.db.reader() as c:
             found = await c.fetch(

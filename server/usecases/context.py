@@ -36,6 +36,8 @@ class Context:
     # Halls and windows change rarely and only by staff; a short cache spares a
     # read per request without leaving a process stale for long.
     cache_seconds: float = 30.0
+    # Told of every batch this process commits (metrics, logs), before the bus is.
+    observers: list[Callable[[str, Sequence[StoredEvent]], None]] = field(default_factory=list)
     _halls: dict[str, tuple[float, HallInfo]] = field(default_factory=dict)
     _window_halls: dict[str, str] = field(default_factory=dict)
 
@@ -85,4 +87,6 @@ class Context:
 
     async def publish(self, hall_id: str, events: Sequence[StoredEvent]) -> None:
         if events:
+            for observe in self.observers:
+                observe(hall_id, events)
             await self.bus.publish(hall_id, events)

@@ -1,0 +1,118 @@
+"""The HTTP plumbing every endpoint shares: body parsing, errors, timing.
+
+An endpoint is declared once with its models; the same declaration routes the
+request, validates the body, and describes itself in /openapi.json.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ..domain.errors import InvalidInput, OneWindowError
+
+log = logging.getLogger("onewindow.http")
+
+Handler = Callable[[Request, Any], Awaitable[Response]]
+Observe = Callable[[str, str, int, float], None]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    response: type[BaseModel] | None = None
+    body: type[BaseModel] | None = None
+    status: int = 200
+    auth: bool = False
+    tag: str = "queue"
+    query: tuple[tuple[str, str, bool], ...] = ()  # (name, description, required)
+
+
+def error_response(err: OneWindowError) -> JSONResponse:
+    return JSONResponse({"error": err.as_dict()}, status_code=err.status)
+
+
+def ok(model: BaseModel, status: int = 200) -> Response:
+    return Response(model.model_dump_json(), status_code=status, media_type="application/json")
+
+
+class BodyReader:
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+
+    async def read(self, request: Request, model: type[BaseModel]) -> BaseModel:
+        # The body decides, not the Content-Type: `curl -d` labels JSON as a form.
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            raise _too_large(self.max_bytes)
+        raw = bytearray()
+        async for chunk in request.stream():
+            raw += chunk
+            if len(raw) > self.max_bytes:
+                raise _too_large(self.max_bytes)
+        try:
+            data = json.loads(raw or b"{}")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise _err(
+                400, "invalid_json", "the body is not valid JSON", "请求内容不是有效的 JSON"
+            ) from exc
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "body"
+            raise InvalidInput(
+                "invalid_request",
+                f"{where}: {first['msg']}",
+                f"请求参数不正确：{where}",
+            ) from exc
+
+
+def _err(status: int, code: str, en: str, zh: str) -> OneWindowError:
+    err = OneWindowError(code, en, zh)
+    err.status = status
+    return err
+
+
+def _too_large(limit: int) -> OneWindowError:
+    return _err(
+        413, "body_too_large", f"the body is over {limit} bytes", f"请求内容超过 {limit} 字节"
+    )
+
+
+def route(ep: Endpoint, reader: BodyReader, observe: Observe) -> Route:
+    """Wrap an endpoint: parse its body, turn domain errors into JSON, time it."""
+
+    async def asgi_endpoint(request: Request) -> Response:
+        started = time.perf_counter()
+        try:
+            body = await reader.read(request, ep.body) if ep.body is not None else None
+            response = await ep.handler(request, body)
+        except OneWindowError as err:
+            response = error_response(err)
+        except Exception:
+            log.exception("unhandled error in %s %s", ep.method, ep.path)
+            response = error_response(
+                _err(
+                    500,
+                    "internal_error",
+                    "internal error; it has been logged",
+                    "服务器内部错误，已记录",
+                )
+            )
+        observe(ep.method, ep.path, response.status_code, time.perf_counter() - started)
+        return response
+
+    return Route(ep.path, asgi_endpoint, methods=[ep.method])

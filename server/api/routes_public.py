@@ -1,0 +1,204 @@
+"""Public and sign-in endpoints: health, login, the hall, tickets, the event stream."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..auth import Claims, verify_password
+from ..domain.errors import InvalidInput, Unauthorized
+from ..domain.model import Channel, TicketKind
+from ..usecases.tickets import IssueRequest, TicketView
+from . import schemas
+from .http import Endpoint, ok
+from .state import actor, state, window_out
+
+
+async def healthz(request: Request, _: Any) -> Response:
+    st = state(request)
+    db = await st.ctx.store.ping()
+    redis_ok: bool | None = None
+    if st.redis is not None:
+        try:
+            redis_ok = bool(await st.redis.ping())
+        except Exception:
+            redis_ok = False
+    healthy = db and redis_ok is not False
+    body = schemas.Health(status="ok" if healthy else "degraded", database=db, redis=redis_ok)
+    return ok(body, 200 if healthy else 503)
+
+
+async def metrics(request: Request, _: Any) -> Response:
+    st = state(request)
+    for hall in await st.ctx.store.halls():
+        info = await st.ctx.hall(hall.id)
+        counts = await st.ctx.store.waiting_counts(hall.id)
+        st.metrics.set_waiting(hall.id, list(info.services), counts)
+    return Response(st.metrics.render(), media_type="text/plain; version=0.0.4")
+
+
+async def login(request: Request, body: schemas.LoginRequest) -> Response:
+    st = state(request)
+    user = await st.ctx.store.user_by_name(body.username)
+    # Verify even for unknown users, so timing does not tell which names exist.
+    stored = user.password_hash if user is not None else "scrypt$16384$8$1$00$00"
+    if not verify_password(body.password, stored) or user is None:
+        raise Unauthorized("bad_credentials", "wrong username or password", "用户名或密码错误")
+    expires = int(st.ctx.clock().timestamp()) + st.settings.token_ttl_s
+    token = st.signer.issue(Claims(user.id, user.username, user.role, user.hall_id, expires))
+    return ok(
+        schemas.LoginResponse(
+            token=token,
+            role=user.role.value,
+            hall=user.hall_id,
+            display_name=user.display_name,
+            expires_at=datetime.fromtimestamp(expires, UTC),
+        )
+    )
+
+
+async def hall_view(request: Request, _: Any) -> Response:
+    st = state(request)
+    hall_id = request.path_params["hall"]
+    info = await st.ctx.hall(hall_id)
+    counts = await st.ctx.store.waiting_counts(hall_id)
+    current = await st.ctx.store.current_tickets(hall_id)
+    now = st.ctx.clock()
+    return ok(
+        schemas.HallOut(
+            id=info.hall.id,
+            name=info.hall.name,
+            business_day=info.clock.business_day(now),
+            open_now=info.clock.is_open(now),
+            services=[
+                schemas.ServiceOut(
+                    code=s.code, name=s.name, name_en=s.name_en, waiting=counts.get(s.code, 0)
+                )
+                for s in info.services.values()
+            ],
+            windows=[window_out(w, current.get(w.id)) for w in await st.ctx.store.windows(hall_id)],
+        )
+    )
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def issue_ticket(request: Request, body: schemas.IssueTicketRequest) -> Response:
+    st = state(request)
+    req = IssueRequest(
+        service=body.service,
+        kind=TicketKind(body.kind),
+        channel=Channel(body.channel),
+        id_number=body.id_number,
+        phone=body.phone,
+        name=body.name,
+        green_reason=body.green_reason,
+    )
+    who = actor(request, required=False)
+    view, token = await st.tickets.issue(request.path_params["hall"], req, who, _client(request))
+    t = view.ticket
+    return ok(
+        schemas.TicketIssued(
+            id=t.id,
+            number=t.number,
+            service=t.service,
+            kind=t.kind.value,
+            position=view.people_ahead + 1,
+            people_ahead=view.people_ahead,
+            eta_minutes=view.eta_minutes,
+            token=token,
+            issued_at=t.issued_at,
+            business_day=t.business_day,
+        ),
+        201,
+    )
+
+
+async def _status(request: Request, view: TicketView) -> Response:
+    t = view.ticket
+    window = None
+    if t.window_id is not None:
+        w = await state(request).ctx.store.window(t.window_id)
+        if w is not None:
+            window = schemas.WindowRef(id=w.id, number=w.number, name=w.name)
+    return ok(
+        schemas.TicketStatus(
+            id=t.id,
+            number=t.number,
+            service=t.service,
+            kind=t.kind.value,
+            state=t.state.value,
+            position=view.people_ahead + 1 if t.state == "waiting" else None,
+            people_ahead=view.people_ahead,
+            eta_minutes=view.eta_minutes,
+            recall_count=t.recall_count,
+            issued_at=t.issued_at,
+            called_at=t.called_at,
+            window=window,
+        )
+    )
+
+
+def _token(request: Request) -> str:
+    token = request.query_params.get("token", "")
+    if not token:
+        raise InvalidInput("token_required", "the ticket token is required", "缺少号票凭证 token")
+    return token
+
+
+async def get_ticket(request: Request, _: Any) -> Response:
+    st = state(request)
+    return await _status(
+        request, await st.tickets.get(request.path_params["ticket"], _token(request))
+    )
+
+
+async def cancel_ticket(request: Request, _: Any) -> Response:
+    st = state(request)
+    return await _status(
+        request, await st.tickets.cancel(request.path_params["ticket"], _token(request))
+    )
+
+
+async def events(request: Request, _: Any) -> Response:
+    st = state(request)
+    hall_id = request.path_params["hall"]
+    await st.ctx.hall(hall_id)
+    try:
+        after = int(request.query_params.get("after", "0"))
+        limit = min(max(int(request.query_params.get("limit", "500")), 1), 1000)
+    except ValueError as exc:
+        raise InvalidInput(
+            "invalid_request", "after and limit must be integers", "after 与 limit 须为整数"
+        ) from exc
+    position = await st.ctx.store.stream_position(hall_id)
+    assert position is not None  # every hall has a stream
+    found = await st.ctx.store.read_events(hall_id, after, limit)
+    return ok(
+        schemas.EventPage(
+            hall=hall_id,
+            epoch=position[0],
+            last_seq=position[1],
+            events=[schemas.EventOut(seq=e.seq, type=e.type, data=e.data, at=e.at) for e in found],
+        )
+    )
+
+
+ENDPOINTS = (
+    Endpoint("GET", "/healthz", healthz, "Health: database (and Redis) reachable", schemas.Health, tag="ops"),
+    Endpoint("GET", "/metrics", metrics, "Prometheus metrics", tag="ops"),
+    Endpoint("POST", "/api/auth/login", login, "Staff sign-in", schemas.LoginResponse, schemas.LoginRequest, tag="auth"),
+    Endpoint("GET", "/api/halls/{hall}", hall_view, "The hall: services with waiting counts, windows (public, masked)", schemas.HallOut),
+    Endpoint("GET", "/api/halls/{hall}/events", events, "Read the hall's event stream after a position", schemas.EventPage,
+             query=(("after", "seq to read after (default 0)", False), ("limit", "at most this many (1–1000)", False))),
+    Endpoint("POST", "/api/halls/{hall}/tickets", issue_ticket, "Take a ticket (取号)", schemas.TicketIssued, schemas.IssueTicketRequest, status=201),
+    Endpoint("GET", "/api/tickets/{ticket}", get_ticket, "Follow a ticket", schemas.TicketStatus,
+             query=(("token", "the ticket's secret token", True),)),
+    Endpoint("DELETE", "/api/tickets/{ticket}", cancel_ticket, "Cancel a waiting ticket", schemas.TicketStatus,
+             query=(("token", "the ticket's secret token", True),)),
+)  # fmt: skip

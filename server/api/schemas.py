@@ -1,0 +1,185 @@
+"""Request and response models: they validate input and generate /openapi.json."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+# --- requests -----------------------------------------------------------------------
+
+
+class LoginRequest(Strict):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class IssueTicketRequest(Strict):
+    service: str = Field(min_length=1, max_length=8, description="Service prefix, e.g. A")
+    kind: Literal["walk_in", "green"] = "walk_in"
+    channel: Literal["kiosk", "phone", "window"] = "kiosk"
+    id_number: str | None = Field(default=None, max_length=32, description="GB 11643 ID number")
+    phone: str | None = Field(default=None, max_length=32)
+    name: str | None = Field(default=None, max_length=64)
+    green_reason: Literal["elderly", "disabled", "pregnant", "military"] | None = None
+
+
+class PauseRequest(Strict):
+    reason: str | None = Field(default=None, max_length=100, description="暂离 reason")
+
+
+class CallBackRequest(Strict):
+    ticket: str = Field(min_length=1, max_length=64, description="id of a passed ticket")
+
+
+class TransferRequest(Strict):
+    service: str | None = Field(default=None, max_length=8, description="target service")
+    window: str | None = Field(default=None, max_length=64, description="target window id")
+    keep_place: bool = Field(
+        default=True, description="true: keep its original place; false: back of the queue"
+    )
+    reason: str | None = Field(default=None, max_length=200)
+
+    @model_validator(mode="after")
+    def _target(self) -> TransferRequest:
+        if self.service is None and self.window is None:
+            raise ValueError("give a target service, a target window, or both")
+        return self
+
+
+# --- responses ----------------------------------------------------------------------
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    message_zh: str
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    database: bool
+    redis: bool | None = None
+
+
+class LoginResponse(BaseModel):
+    token: str
+    role: Literal["admin", "supervisor", "clerk"]
+    hall: str | None
+    display_name: str
+    expires_at: datetime
+
+
+class WindowRef(BaseModel):
+    id: str
+    number: int
+    name: str
+
+
+class ServiceOut(BaseModel):
+    code: str
+    name: str
+    name_en: str
+    waiting: int
+
+
+class CurrentTicket(BaseModel):
+    number: str
+    service: str
+    state: str
+
+
+class WindowOut(BaseModel):
+    id: str
+    number: int
+    name: str
+    state: Literal["closed", "open", "paused", "serving"]
+    services: list[str]
+    pause_reason: str | None
+    current: CurrentTicket | None
+
+
+class HallOut(BaseModel):
+    id: str
+    name: str
+    business_day: date
+    open_now: bool
+    services: list[ServiceOut]
+    windows: list[WindowOut]
+
+
+class TicketIssued(BaseModel):
+    id: str
+    number: str
+    service: str
+    kind: str
+    position: int = Field(description="1 means next")
+    people_ahead: int
+    eta_minutes: int
+    token: str = Field(description="secret: needed to follow or cancel the ticket")
+    issued_at: datetime
+    business_day: date
+
+
+class TicketStatus(BaseModel):
+    id: str
+    number: str
+    service: str
+    kind: str
+    state: str
+    position: int | None
+    people_ahead: int
+    eta_minutes: int
+    recall_count: int
+    issued_at: datetime
+    called_at: datetime | None
+    window: WindowRef | None
+
+
+class StaffTicket(BaseModel):
+    """A ticket as a clerk sees it: citizen data masked, never the raw ID number."""
+
+    id: str
+    number: str
+    service: str
+    kind: str
+    state: str
+    recall_count: int
+    transfer_count: int
+    issued_at: datetime
+    called_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    name_masked: str | None
+    id_masked: str | None
+    phone_masked: str | None
+    note: str | None
+
+
+class WindowOpResult(BaseModel):
+    window: WindowOut
+    ticket: StaffTicket | None
+
+
+class EventOut(BaseModel):
+    seq: int
+    type: str
+    data: dict[str, object]
+    at: datetime
+
+
+class EventPage(BaseModel):
+    hall: str
+    epoch: str
+    last_seq: int
+    events: list[EventOut]

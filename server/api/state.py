@@ -1,0 +1,92 @@
+"""What the app holds for its requests: built once in create_app, reached through app.state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import HTTPConnection
+
+from ..auth import TokenSigner
+from ..domain.errors import Forbidden, Unauthorized
+from ..domain.model import Actor, Role, Ticket, Window
+from ..metrics import Metrics
+from ..settings import Settings
+from ..usecases.context import Context
+from ..usecases.tickets import Tickets
+from ..usecases.windows import Windows
+from . import schemas
+from .http import BodyReader
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    ctx: Context
+    tickets: Tickets
+    windows: Windows
+    signer: TokenSigner
+    metrics: Metrics
+    reader: BodyReader
+    redis: Any | None = None
+
+
+def state(conn: HTTPConnection) -> AppState:
+    st: AppState = conn.app.state.ow
+    return st
+
+
+def actor(conn: HTTPConnection, *, required: bool = True) -> Actor | None:
+    """The signed-in staff member from ``Authorization: Bearer …``, if any."""
+    header = conn.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        if required:
+            raise Unauthorized("sign_in_required", "sign in first", "请先登录")
+        return None
+    st = state(conn)
+    claims = st.signer.verify(token.strip(), int(st.ctx.clock().timestamp()))
+    return Actor(claims.user_id, claims.username, claims.role, claims.hall_id)
+
+
+def require_role(who: Actor, *roles: Role) -> None:
+    if who.role not in roles:
+        raise Forbidden("role_forbidden", "your role may not do this", "您的角色无权执行此操作")
+
+
+def window_out(w: Window, current: Ticket | None) -> schemas.WindowOut:
+    return schemas.WindowOut(
+        id=w.id,
+        number=w.number,
+        name=w.name,
+        state=w.state.value,
+        services=list(w.services),
+        pause_reason=w.pause_reason,
+        current=(
+            schemas.CurrentTicket(
+                number=current.number, service=current.service, state=current.state
+            )
+            if current is not None
+            else None
+        ),
+    )
+
+
+def staff_ticket(t: Ticket) -> schemas.StaffTicket:
+    return schemas.StaffTicket(
+        id=t.id,
+        number=t.number,
+        service=t.service,
+        kind=t.kind.value,
+        state=t.state.value,
+        recall_count=t.recall_count,
+        transfer_count=t.transfer_count,
+        issued_at=t.issued_at,
+        called_at=t.called_at,
+        started_at=t.started_at,
+        finished_at=t.finished_at,
+        name_masked=t.name_masked,
+        id_masked=t.id_masked,
+        phone_masked=t.phone_masked,
+        note=t.note,
+    )
