@@ -101,7 +101,8 @@ class Window:
     current_ticket_id: str | None = None
     clerk_id: str | None = None
     pause_reason: str | None = None
-    priority_streak: int = 0
+    priority_streak: int = 0  # priority calls since this window served a walk-in
+    appointment_streak: int = 0  # green-channel calls since it served an appointment
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +133,10 @@ class Ticket:
     name_masked: str | None = None
     phone_masked: str | None = None
     note: str | None = None
+    # The daily counter behind the number: breaks ties between equal queue_at.
+    seq_no: int = 0
+    # An appointment's slot start: its place in the queue, kept across transfers.
+    slot_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

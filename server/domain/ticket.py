@@ -126,14 +126,14 @@ def transfer(
 ) -> Ticket:
     """Send a ticket to another queue; it keeps its number.
 
-    ``keep_place`` puts it where its issue time says (its original place);
-    otherwise it goes to the back of the target queue.
+    ``keep_place`` puts it at its original place (its issue time, or an
+    appointment's slot time); otherwise it goes to the back of the target queue.
     """
     _require(ticket, "transfer", TicketState.WAITING, TicketState.CALLED, TicketState.SERVING)
     if (
-        service == ticket.service
-        and target_window_id is None
-        and ticket.state is TicketState.WAITING
+        ticket.state is TicketState.WAITING
+        and service == ticket.service
+        and target_window_id == ticket.target_window_id
     ):
         raise Conflict(
             "transfer_noop",
@@ -147,7 +147,7 @@ def transfer(
         priority=KIND_PRIORITY[ticket.kind],
         target_window_id=target_window_id,
         window_id=None,
-        queue_at=ticket.issued_at if keep_place else now,
+        queue_at=(ticket.slot_at or ticket.issued_at) if keep_place else now,
         transfer_count=ticket.transfer_count + 1,
         called_at=None,
         started_at=None,

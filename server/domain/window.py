@@ -55,7 +55,12 @@ def close(window: Window) -> Window:
     if window.state not in (WindowState.OPEN, WindowState.PAUSED):
         raise _illegal(window, "close", "关闭")
     return replace(
-        window, state=WindowState.CLOSED, clerk_id=None, pause_reason=None, priority_streak=0
+        window,
+        state=WindowState.CLOSED,
+        clerk_id=None,
+        pause_reason=None,
+        priority_streak=0,
+        appointment_streak=0,
     )
 
 
@@ -65,10 +70,18 @@ def require_free(window: Window, action_en: str, action_zh: str) -> None:
         raise _illegal(window, action_en, action_zh)
 
 
-def occupy(window: Window, ticket_id: str, streak: int) -> Window:
+def occupy(
+    window: Window, ticket_id: str, streak: int, appointment_streak: int | None = None
+) -> Window:
     require_free(window, "call", "叫号")
     return replace(
-        window, state=WindowState.SERVING, current_ticket_id=ticket_id, priority_streak=streak
+        window,
+        state=WindowState.SERVING,
+        current_ticket_id=ticket_id,
+        priority_streak=streak,
+        appointment_streak=(
+            window.appointment_streak if appointment_streak is None else appointment_streak
+        ),
     )
 
 

@@ -25,7 +25,7 @@ TICKET_COLUMNS = (
     "id, hall_id, service, number, business_day, kind, channel, state, priority, issued_at,"
     " queue_at, token_hash, window_id, target_window_id, recall_count, transfer_count,"
     " called_at, started_at, finished_at, id_fingerprint, id_masked, name_masked,"
-    " phone_masked, note"
+    " phone_masked, note, seq_no, slot_at"
 )
 
 
@@ -65,6 +65,7 @@ def window(r: Row, services: Iterable[str]) -> Window:
         clerk_id=r["clerk_id"],
         pause_reason=r["pause_reason"],
         priority_streak=r["priority_streak"],
+        appointment_streak=r["appointment_streak"],
     )
 
 
@@ -94,6 +95,8 @@ def ticket(r: Row) -> Ticket:
         name_masked=r["name_masked"],
         phone_masked=r["phone_masked"],
         note=r["note"],
+        seq_no=r["seq_no"],
+        slot_at=r["slot_at"],
     )
 
 
@@ -104,6 +107,7 @@ def ticket_args(t: Ticket) -> tuple[Any, ...]:
         t.state.value, int(t.priority), t.issued_at, t.queue_at, t.token_hash, t.window_id,
         t.target_window_id, t.recall_count, t.transfer_count, t.called_at, t.started_at,
         t.finished_at, t.id_fingerprint, t.id_masked, t.name_masked, t.phone_masked, t.note,
+        t.seq_no, t.slot_at,
     )  # fmt: skip
 
 

@@ -199,8 +199,8 @@ class Store:
             n = await c.fetchval(
                 "SELECT count(*) FROM tickets WHERE hall_id = $1 AND service = $2"
                 " AND state = 'waiting' AND (priority < $3 OR (priority = $3 AND"
-                " (queue_at < $4 OR (queue_at = $4 AND id < $5))))",
-                t.hall_id, t.service, int(t.priority), t.queue_at, t.id,
+                " (queue_at < $4 OR (queue_at = $4 AND seq_no < $5))))",
+                t.hall_id, t.service, int(t.priority), t.queue_at, t.seq_no,
             )  # fmt: skip
         return int(n)
 

@@ -17,7 +17,7 @@ from ..domain.model import Priority, Ticket, Window
 from . import rows
 from .db import Conn, Dialect
 
-_PLACEHOLDERS = ", ".join(f"${i}" for i in range(1, 25))
+_PLACEHOLDERS = ", ".join(f"${i}" for i in range(1, 27))
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +84,7 @@ class Tx:
             "        OR target_window_id = $2)"
             " ORDER BY CASE WHEN target_window_id = $2 THEN 0 ELSE 1 END,"
             "          CASE priority WHEN $3 THEN 0 WHEN $4 THEN 1 ELSE 2 END,"
-            "          queue_at, id"
+            "          queue_at, seq_no, id"
             f" LIMIT 1 {self.dialect.skip_locked}",
             self.hall_id,
             window.id,
@@ -147,9 +147,9 @@ class Tx:
     async def update_window(self, w: Window) -> None:
         await self.conn.execute(
             "UPDATE windows SET state = $2, current_ticket_id = $3, clerk_id = $4,"
-            " pause_reason = $5, priority_streak = $6 WHERE id = $1",
+            " pause_reason = $5, priority_streak = $6, appointment_streak = $7 WHERE id = $1",
             w.id, w.state.value, w.current_ticket_id, w.clerk_id, w.pause_reason,
-            w.priority_streak,
+            w.priority_streak, w.appointment_streak,
         )  # fmt: skip
 
     async def flush_events(self) -> None:

@@ -116,6 +116,7 @@ class Tickets:
                     name_masked=identity.mask_name(req.name) if req.name else None,
                     phone_masked=identity.mask_phone(phone) if phone else None,
                     note=req.green_reason,
+                    seq_no=n,
                 )
                 await tx.insert_ticket(t)
                 tx.emit(ticket_event("issued", t))

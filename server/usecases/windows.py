@@ -126,14 +126,16 @@ class Windows:
 
         async def step(tx: Tx, w: Window) -> WindowResult:
             wn.require_free(w, "call", "叫号")
-            t = await tx.claim_next(w, policy.class_order(w.priority_streak))
+            order = policy.class_order(w.priority_streak, w.appointment_streak)
+            t = await tx.claim_next(w, order)
             if t is None:
                 raise Conflict(
                     "queue_empty", "nobody is waiting for this window", "当前没有等候的号票"
                 )
             streak = policy.next_streak(w.priority_streak, t.priority)
+            appointments = policy.next_appointment_streak(w.appointment_streak, t.priority)
             t = tk.call(t, w.id, tx.now)
-            w = wn.occupy(w, t.id, streak)
+            w = wn.occupy(w, t.id, streak, appointments)
             return await self._save(tx, w, t, ticket_event("called", t, w))
 
         return await self._run(window_id, actor, step)

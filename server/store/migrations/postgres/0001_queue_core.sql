@@ -46,6 +46,7 @@ CREATE TABLE windows (
     clerk_id           text REFERENCES users (id),
     pause_reason       text,
     priority_streak    integer NOT NULL DEFAULT 0,
+    appointment_streak integer NOT NULL DEFAULT 0,
     UNIQUE (hall_id, number)
 );
 
@@ -70,6 +71,8 @@ CREATE TABLE tickets (
     hall_id            text NOT NULL,
     service            text NOT NULL,
     number             text NOT NULL,
+    seq_no             integer NOT NULL,
+    slot_at            timestamptz,
     business_day       date NOT NULL,
     kind               text NOT NULL,
     channel            text NOT NULL,
@@ -95,7 +98,7 @@ CREATE TABLE tickets (
 );
 
 -- The only tickets dispatch looks at: its cost follows the queue, not the day's history.
-CREATE INDEX tickets_waiting ON tickets (hall_id, service, priority, queue_at)
+CREATE INDEX tickets_waiting ON tickets (hall_id, service, priority, queue_at, seq_no)
     WHERE state = 'waiting';
 CREATE UNIQUE INDEX tickets_one_active_per_id ON tickets (hall_id, service, business_day, id_fingerprint)
     WHERE state IN ('waiting', 'called', 'serving') AND id_fingerprint IS NOT NULL;
