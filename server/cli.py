@@ -7,6 +7,7 @@ import asyncio
 import logging
 import os
 import secrets
+import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -49,6 +50,15 @@ async def _seed_demo(settings: Settings) -> bool:
         await store.close()
 
 
+def _missing_sqlite(settings: Settings) -> str | None:
+    """A check must not create what it checks: opening SQLite would make the file."""
+    url = settings.effective_database_url()
+    path = url.removeprefix("sqlite:///")
+    if url.startswith("sqlite:///") and not Path(path).exists():
+        return f"no database at {path} (run `onewindow migrate`)"
+    return None
+
+
 async def _check(settings: Settings) -> str | None:
     """None when ready, else the reason it is not."""
     store = Store.from_url(settings.effective_database_url())
@@ -72,6 +82,10 @@ async def _check(settings: Settings) -> str | None:
             return f"redis unreachable: {exc}"
         finally:
             await client.aclose()
+    return None
+
+
+def _stopped(signum: int, frame: object) -> None:
     return None
 
 
@@ -103,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"applied migrations: {applied}" if applied else "database is up to date")
         return 0
     if args.command == "check":
-        reason = asyncio.run(_check(settings))
+        reason = _missing_sqlite(settings) or asyncio.run(_check(settings))
         print(reason or "ok")
         return 1 if reason else 0
     settings = replace(settings, host=args.host or settings.host, port=args.port or settings.port)
@@ -113,6 +127,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from .app import create_app
 
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal
+    # under the handler it found at start. A no-op one lets a clean stop exit 0,
+    # which service managers read as success.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _stopped)
     uvicorn.run(
         create_app(settings),
         host=settings.host,

@@ -150,8 +150,16 @@ class SqliteDatabase:
             return {r[0] for r in await cur.fetchall()}
 
     async def pending_migrations(self) -> list[int]:
-        async with self._lock:
-            done = await self._applied()
+        """Read-only: a database without the bookkeeping table has everything pending."""
+        conn = self._w()
+        async with conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+        ) as cur:
+            row = await cur.fetchone()
+        done: set[int] = set()
+        if row is not None and row[0]:
+            async with conn.execute("SELECT version FROM schema_migrations") as cur:
+                done = {r[0] for r in await cur.fetchall()}
         return [v for v, _ in migrations.load("sqlite") if v not in done]
 
     async def migrate(self) -> list[int]:

@@ -8,7 +8,6 @@ say whether the database is there.
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -107,8 +106,7 @@ async def test_demo_serves_a_ticket_end_to_end(demo_dir: Path, tmp_path: Path) -
 
         code = srv.stop(timeout=10)
     log = srv.output()
-    # uvicorn ends a SIGTERM-ed process by re-raising the signal (see the xfail test below).
-    assert code in (0, -signal.SIGTERM), log
+    assert code == 0, log
     assert _graceful_shutdown_logged(log), log
     assert "seeded the demo hall 'demo'" in log
     assert "ONEWINDOW_SECRET is not set" in log
@@ -119,13 +117,6 @@ async def test_demo_serves_a_ticket_end_to_end(demo_dir: Path, tmp_path: Path) -
     assert (done.returncode, done.stdout.strip()) == (0, "ok"), done.stdout + done.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: `onewindow serve` exits by SIGTERM (-15 / 143) after a graceful shutdown:"
-        " uvicorn>=0.29 re-raises the captured signal, so cli.main's `return 0` never runs"
-    ),
-)
 def test_sigterm_exits_with_code_zero(demo_dir: Path, tmp_path: Path) -> None:
     srv = ServerProcess(env={}, cwd=demo_dir, log_path=tmp_path / "server.log", demo=True)
     with srv:
@@ -141,13 +132,6 @@ def test_check_reports_an_unreachable_database(demo_dir: Path) -> None:
     assert not (demo_dir / "onewindow.db").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: `onewindow check` is not read-only: in a directory without a database it"
-        " creates onewindow.db (and a schema_migrations table) before reporting"
-    ),
-)
 def test_check_without_a_database_leaves_no_file_behind(demo_dir: Path) -> None:
     done = _cli(demo_dir, "check")
     assert done.returncode == 1, done.stdout + done.stderr

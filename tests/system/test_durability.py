@@ -68,7 +68,7 @@ async def _keep_clear_of_midnight(margin_s: float = 90.0) -> None:
         await asyncio.sleep(left + 2)
 
 
-async def _seed(url: str, tmp_path: Path) -> tuple[str, tuple[str, int]]:
+async def _seed(url: str) -> tuple[str, tuple[str, int]]:
     store = Store.from_url(url)
     await store.open()
     try:
@@ -151,7 +151,7 @@ async def test_sigkill_mid_burst_loses_nothing_acknowledged(
     durable_url: str, tmp_path: Path
 ) -> None:
     await _keep_clear_of_midnight()
-    hall_id, (epoch, seq0) = await _seed(durable_url, tmp_path)
+    hall_id, (epoch, seq0) = await _seed(durable_url)
     assert seq0 == 0
     days = {_shanghai_day()}
     log = tmp_path / "server.log"
