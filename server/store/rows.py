@@ -19,7 +19,7 @@ from ..domain.model import (
     Window,
     WindowState,
 )
-from .db import Row
+from .db import Conn, Row
 
 TICKET_COLUMNS = (
     "id, hall_id, service, number, business_day, kind, channel, state, priority, issued_at,"
@@ -109,6 +109,17 @@ def ticket_args(t: Ticket) -> tuple[Any, ...]:
         t.finished_at, t.id_fingerprint, t.id_masked, t.name_masked, t.phone_masked, t.note,
         t.seq_no, t.slot_at,
     )  # fmt: skip
+
+
+async def people_ahead(c: Conn, t: Ticket) -> int:
+    """Waiting tickets of the same service that dispatch would call before this one."""
+    n = await c.fetchval(
+        "SELECT count(*) FROM tickets WHERE hall_id = $1 AND service = $2"
+        " AND state = 'waiting' AND (priority < $3 OR (priority = $3 AND"
+        " (queue_at < $4 OR (queue_at = $4 AND seq_no < $5))))",
+        t.hall_id, t.service, int(t.priority), t.queue_at, t.seq_no,
+    )  # fmt: skip
+    return int(n)
 
 
 def user(r: Row) -> User:

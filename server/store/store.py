@@ -196,13 +196,7 @@ class Store:
     async def people_ahead(self, t: Ticket) -> int:
         """Waiting tickets of the same service that dispatch would call before this one."""
         async with self.db.reader() as c:
-            n = await c.fetchval(
-                "SELECT count(*) FROM tickets WHERE hall_id = $1 AND service = $2"
-                " AND state = 'waiting' AND (priority < $3 OR (priority = $3 AND"
-                " (queue_at < $4 OR (queue_at = $4 AND seq_no < $5))))",
-                t.hall_id, t.service, int(t.priority), t.queue_at, t.seq_no,
-            )  # fmt: skip
-        return int(n)
+            return await rows.people_ahead(c, t)
 
     async def serving_windows(self, hall_id: str, service: str) -> int:
         async with self.db.reader() as c:

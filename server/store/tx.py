@@ -118,6 +118,9 @@ class Tx:
         )
         return None if r is None else rows.ticket(r)
 
+    async def people_ahead(self, t: Ticket) -> int:
+        return await rows.people_ahead(self.conn, t)
+
     async def stale_tickets(self, before: date) -> list[Ticket]:
         found = await self.conn.fetch(
             f"SELECT {rows.TICKET_COLUMNS} FROM tickets WHERE hall_id = $1"

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 import statistics
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,6 +23,7 @@ from .ratelimit import Limit, RateLimiter
 
 GREEN_REASONS = ("elderly", "disabled", "pregnant", "military")
 ELDERLY_AGE = 70
+ETA_CACHE_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,7 @@ class Tickets:
         self.ctx = ctx
         self.limiter = limiter
         self.limits = limits
+        self._eta_inputs: dict[tuple[str, str], tuple[float, int, int]] = {}
 
     async def issue(
         self, hall_id: str, req: IssueRequest, actor: Actor | None, client: str
@@ -119,12 +122,14 @@ class Tickets:
                     seq_no=n,
                 )
                 await tx.insert_ticket(t)
+                # Counted here, on the connection already held, not by another round trip.
+                ahead = await tx.people_ahead(t)
                 tx.emit(ticket_event("issued", t))
         except UniqueViolation as exc:
             # Two kiosks racing for the same ID: the partial unique index decides.
             raise _duplicate() from exc
         await self.ctx.publish(hall_id, tx.events)
-        return await self.view(t), token
+        return TicketView(t, ahead, await self._eta(t, ahead)), token
 
     def _check_green(
         self, req: IssueRequest, id_number: str | None, day: date, staff: bool
@@ -163,12 +168,21 @@ class Tickets:
     async def view(self, t: Ticket) -> TicketView:
         if t.state is not TicketState.WAITING:
             return TicketView(t, 0, 0)
-        svc = await self.ctx.service(t.hall_id, t.service)
         ahead = await self.ctx.store.people_ahead(t)
-        recent = await self.ctx.store.recent_service_seconds(t.hall_id, t.service)
-        avg = statistics.fmean(recent) if recent else svc.avg_service_s
-        open_windows = await self.ctx.store.serving_windows(t.hall_id, t.service)
-        return TicketView(t, ahead, estimate_wait_minutes(ahead, round(avg), open_windows))
+        return TicketView(t, ahead, await self._eta(t, ahead))
+
+    async def _eta(self, t: Ticket, ahead: int) -> int:
+        """Minutes to wait; the service-time average and open windows are cached briefly,
+        since they move by the minute while tickets are issued by the second."""
+        key = (t.hall_id, t.service)
+        hit = self._eta_inputs.get(key)
+        if hit is None or time.monotonic() - hit[0] > ETA_CACHE_S:
+            svc = await self.ctx.service(t.hall_id, t.service)
+            recent = await self.ctx.store.recent_service_seconds(t.hall_id, t.service)
+            avg = round(statistics.fmean(recent)) if recent else svc.avg_service_s
+            windows = await self.ctx.store.serving_windows(t.hall_id, t.service)
+            hit = self._eta_inputs[key] = (time.monotonic(), avg, windows)
+        return estimate_wait_minutes(ahead, hit[1], hit[2])
 
     async def get(self, ticket_id: str, token: str) -> TicketView:
         return await self.view(await self._authorized(ticket_id, token))
