@@ -112,12 +112,21 @@ def ticket_args(t: Ticket) -> tuple[Any, ...]:
 
 
 async def people_ahead(c: Conn, t: Ticket) -> int:
-    """Waiting tickets of the same service that dispatch would call before this one."""
+    """Waiting tickets that dispatch would call before this one.
+
+    A ticket sent to a window by name queues only behind others sent there;
+    any other ticket queues behind the untargeted tickets of its service.
+    """
+    queue = (
+        "target_window_id = $2"
+        if t.target_window_id
+        else "target_window_id IS NULL AND service = $2"
+    )
     n = await c.fetchval(
-        "SELECT count(*) FROM tickets WHERE hall_id = $1 AND service = $2"
+        f"SELECT count(*) FROM tickets WHERE hall_id = $1 AND {queue}"
         " AND state = 'waiting' AND (priority < $3 OR (priority = $3 AND"
         " (queue_at < $4 OR (queue_at = $4 AND seq_no < $5))))",
-        t.hall_id, t.service, int(t.priority), t.queue_at, t.seq_no,
+        t.hall_id, t.target_window_id or t.service, int(t.priority), t.queue_at, t.seq_no,
     )  # fmt: skip
     return int(n)
 

@@ -42,9 +42,10 @@ class Tx:
     def emit(self, event: NewEvent) -> None:
         self._pending.append(event)
 
-    async def window(self, window_id: str) -> Window | None:
+    async def window(self, window_id: str, *, lock: bool = True) -> Window | None:
         r = await self.conn.fetchrow(
-            f"SELECT * FROM windows WHERE id = $1 AND hall_id = $2 {self.dialect.for_update}",
+            "SELECT * FROM windows WHERE id = $1 AND hall_id = $2"
+            f" {self.dialect.for_update if lock else ''}",
             window_id,
             self.hall_id,
         )

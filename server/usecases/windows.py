@@ -15,6 +15,7 @@ from ..domain import window as wn
 from ..domain.errors import Conflict, Forbidden, NotFound
 from ..domain.events import NewEvent, ticket_event, window_event
 from ..domain.model import Actor, Role, Ticket, Window
+from ..store.db import UniqueViolation
 from ..store.tx import Tx
 from .context import Context
 
@@ -57,14 +58,22 @@ class Windows:
     ) -> WindowResult:
         hall_id = await self.ctx.window_hall(window_id)
         now = self.ctx.clock()
-        async with self.ctx.store.write(hall_id, now) as tx:
-            w = await tx.window(window_id)
-            if w is None:
-                raise NotFound(
-                    "unknown_window", f"no window {window_id!r}", f"没有窗口 {window_id}"
-                )
-            authorize(actor, w, opening=opening)
-            result = await step(tx, w)
+        try:
+            async with self.ctx.store.write(hall_id, now) as tx:
+                w = await tx.window(window_id)
+                if w is None:
+                    raise NotFound(
+                        "unknown_window", f"no window {window_id!r}", f"没有窗口 {window_id}"
+                    )
+                authorize(actor, w, opening=opening)
+                result = await step(tx, w)
+        except UniqueViolation as exc:
+            # Calling back or moving a ticket whose citizen has since taken another one.
+            raise Conflict(
+                "duplicate_ticket",
+                "the citizen already holds an active ticket for that service",
+                "该市民在此业务下已有正在办理或等候的号票",
+            ) from exc
         await self.ctx.publish(hall_id, tx.events)
         return result
 
@@ -189,14 +198,19 @@ class Windows:
         return await self._run(window_id, actor, step)
 
     async def transfer(self, window_id: str, actor: Actor, req: TransferRequest) -> WindowResult:
+        # Resolved before the transaction: inside it, a second pooled connection
+        # could wait on a pool that the transactions themselves have drained.
+        hall_id = await self.ctx.window_hall(window_id)
+        if req.service is not None:
+            await self.ctx.service(hall_id, req.service)
+
         async def step(tx: Tx, w: Window) -> WindowResult:
             t = await self._current(tx, w)
             service = req.service or t.service
-            await self.ctx.service(w.hall_id, service)
             if req.window is not None:
                 # Read, not locked: locking a second window could deadlock two crossed transfers.
-                target = await self.ctx.store.window(req.window)
-                if target is None or target.hall_id != w.hall_id:
+                target = await tx.window(req.window, lock=False)
+                if target is None:
                     raise NotFound(
                         "unknown_window", "no such window in this hall", "本大厅没有该窗口"
                     )

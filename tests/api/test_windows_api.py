@@ -10,7 +10,7 @@ async def test_a_shift(api: Api, clock: FakeClock) -> None:
     hall, w1, w3 = api.hall.id, api.hall.window(1), api.hall.window(3)
     clerk = await api.login(api.hall.clerk(1).username)
     url = f"/api/halls/{hall}/tickets"
-    a1, a2, a3 = [(await api.client.post(url, json={"service": "A"})).json() for _ in range(3)]
+    _a1, a2, a3 = [(await api.client.post(url, json={"service": "A"})).json() for _ in range(3)]
 
     async def op(name: str, **body: object) -> dict[str, object]:
         r = await api.client.post(f"/api/windows/{w1}/{name}", json=body or None, headers=clerk)

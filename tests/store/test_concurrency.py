@@ -10,19 +10,22 @@ the same answers.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import Counter
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
 from server.domain.errors import Conflict
 from server.domain.model import TicketState
+from server.store import migrations
 from server.store.postgres import PostgresDatabase
 from server.store.store import Store
 from server.store.tx import StoredEvent
 from server.usecases.tickets import IssueRequest
+from server.usecases.windows import TransferRequest
 from tests.conftest import Desk, FakeClock, HallFixture, make_desk, make_hall
+from tests.store.test_contract import scratch_database
 
 WINDOWS = 20
 TICKETS = 1000
@@ -69,7 +72,7 @@ async def test_twenty_windows_call_every_ticket_exactly_once(
     async def work(n: int) -> list[str]:
         window, clerk = hall.window(n), hall.clerk(n)
         await desk.windows.open(window, clerk)
-        served = []
+        served: list[str] = []
         while True:
             try:
                 called = await desk.windows.call_next(window, clerk)
@@ -82,9 +85,7 @@ async def test_twenty_windows_call_every_ticket_exactly_once(
             assert finished.ticket is not None and finished.ticket.id == called.ticket.id
             served.append(called.ticket.id)
 
-    started = time.monotonic()
     per_window = await asyncio.gather(*(work(n) for n in range(1, WINDOWS + 1)))
-    elapsed = time.monotonic() - started
 
     served = [t for ids in per_window for t in ids]
     assert sum(len(ids) for ids in per_window) == TICKETS
@@ -92,7 +93,7 @@ async def test_twenty_windows_call_every_ticket_exactly_once(
     # The windows really worked side by side, not one after another.
     assert sum(1 for ids in per_window if ids) > WINDOWS // 2, [len(i) for i in per_window]
 
-    tickets = await pg_store.tickets_on(hall.id, clock.now.date())
+    tickets = await pg_store.tickets_on(hall.id, clock.now.date())  # 10:00 in Shanghai
     assert len(tickets) == TICKETS
     assert {t.state for t in tickets} == {TicketState.DONE}
     assert {t.id for t in tickets} == set(served)
@@ -109,7 +110,6 @@ async def test_twenty_windows_call_every_ticket_exactly_once(
     for e in events:
         if e.type == "ticket.called":
             assert e.data["window"] == window_of[e.data["ticket"]]
-    assert elapsed < 60
 
 
 async def test_one_window_double_click_calls_once(pg_store: Store, clock: FakeClock) -> None:
@@ -177,3 +177,39 @@ async def test_concurrent_duplicate_id_gets_one_ticket(pg_store: Store, clock: F
     view, _ = await desk.tickets.issue(hall.id, IssueRequest("A"), None, "k-next")
     assert view.ticket.number == "A002"
     assert [e.seq for e in await all_events(pg_store, hall.id)] == [1, 2]
+
+
+async def test_processes_starting_at_once_migrate_once(pg_url: str, tmp_path: Path) -> None:
+    """Several server processes start together: one applies the migrations, the rest wait."""
+    versions = [v for v, _ in migrations.load("postgres")]
+    async with scratch_database(pg_url, tmp_path) as url:
+        dbs = [PostgresDatabase(url, min_size=1, max_size=2) for _ in range(4)]
+        await asyncio.gather(*(db.open() for db in dbs))
+        try:
+            applied = await asyncio.gather(*(db.migrate() for db in dbs))
+            assert sorted(applied) == [[], [], [], versions]
+            assert [await db.pending_migrations() for db in dbs] == [[]] * 4
+        finally:
+            await asyncio.gather(*(db.close() for db in dbs))
+
+
+async def test_concurrent_transfers_to_a_window_do_not_exhaust_the_pool(
+    pg_url: str, clock: FakeClock
+) -> None:
+    pool_size = 2
+    store = Store(PostgresDatabase(pg_url, min_size=1, max_size=pool_size))
+    await store.open()
+    try:
+        hall = await make_hall(store, clock.now, windows=[("A",)] * (pool_size + 1))
+        desk = make_desk(store, clock)
+        await issue_many(desk, hall, pool_size, ("A",))
+        senders = range(1, pool_size + 1)
+        for n in senders:
+            await desk.windows.open(hall.window(n), hall.clerk(n))
+            await desk.windows.call_next(hall.window(n), hall.clerk(n))
+        to_last = TransferRequest(window=hall.window(pool_size + 1))
+        transfers = (desk.windows.transfer(hall.window(n), hall.clerk(n), to_last) for n in senders)
+        await asyncio.wait_for(asyncio.gather(*transfers), timeout=3)
+        assert await store.waiting_counts(hall.id) == {"A": pool_size}
+    finally:
+        await store.close()

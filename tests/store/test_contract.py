@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import itertools
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import asyncpg
 import pytest
 
 from server.domain.errors import Conflict
 from server.domain.events import NewEvent
 from server.domain.model import (
+    KIND_PRIORITY,
     Channel,
     Hall,
     Priority,
@@ -30,10 +35,13 @@ from server.domain.model import (
     Window,
     WindowState,
 )
+from server.store import migrations
 from server.store.db import UniqueViolation
 from server.store.store import Store
+from server.store.tx import Tx
 from server.usecases.tickets import IssueRequest
-from tests.conftest import ALWAYS_OPEN, Desk, FakeClock, HallFixture
+from server.usecases.windows import TransferRequest
+from tests.conftest import ALWAYS_OPEN, PG_ADMIN_URL, Desk, FakeClock, HallFixture
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TODAY = date(2026, 11, 25)  # the business day of the `clock` fixture's start
@@ -70,7 +78,7 @@ def make_ticket(
         kind=kind,
         channel=Channel.KIOSK,
         state=state,
-        priority=priority if priority is not None else _priority(kind),
+        priority=priority if priority is not None else KIND_PRIORITY[kind],
         issued_at=at,
         queue_at=queue_at or at,
         token_hash="h" * 64,
@@ -81,13 +89,6 @@ def make_ticket(
     )
 
 
-def _priority(kind: TicketKind) -> Priority:
-    return {
-        TicketKind.GREEN: Priority.GREEN,
-        TicketKind.APPOINTMENT: Priority.APPOINTMENT,
-    }.get(kind, Priority.WALK_IN)
-
-
 async def insert(store: Store, *tickets: Ticket) -> None:
     now = datetime.now(UTC)
     async with store.write(tickets[0].hall_id, now) as tx:
@@ -95,11 +96,35 @@ async def insert(store: Store, *tickets: Ticket) -> None:
             await tx.insert_ticket(t)
 
 
+async def locked_window(tx: Tx, window_id: str) -> Window:
+    w = await tx.window(window_id)
+    assert w is not None
+    return w
+
+
 async def update(store: Store, *tickets: Ticket) -> None:
     now = datetime.now(UTC)
     async with store.write(tickets[0].hall_id, now) as tx:
         for t in tickets:
             await tx.update_ticket(t)
+
+
+@asynccontextmanager
+async def scratch_database(db_url: str, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database of the same kind as db_url, dropped afterwards."""
+    if db_url.startswith("sqlite:"):
+        yield f"sqlite:///{tmp_path / 'scratch.db'}"
+        return
+    name = f"ow_scratch_{secrets.token_hex(4)}"
+    admin = await asyncpg.connect(PG_ADMIN_URL)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield db_url.rsplit("/", 1)[0] + "/" + name
+        finally:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
 
 
 class TestStoreContract:
@@ -110,6 +135,21 @@ class TestStoreContract:
         assert await store.db.migrate() == []
         assert await store.db.migrate() == []
         assert await store.db.pending_migrations() == []
+
+    async def test_migrations_from_an_empty_database(self, db_url: str, tmp_path: Path) -> None:
+        async with scratch_database(db_url, tmp_path) as url:
+            fresh = Store.from_url(url)
+            await fresh.open(migrate=False)
+            try:
+                versions = [v for v, _ in migrations.load(fresh.dialect)]
+                assert versions == sorted(set(versions)) and versions[0] == 1
+                assert await fresh.db.pending_migrations() == versions
+                assert await fresh.db.migrate() == versions
+                assert await fresh.db.migrate() == []
+                assert await fresh.db.pending_migrations() == []
+                assert await fresh.halls() == []  # the schema is there, and empty
+            finally:
+                await fresh.close()
 
     # --- halls, services, windows, users -------------------------------------------
 
@@ -165,8 +205,9 @@ class TestStoreContract:
     async def test_numbers_are_gapless_per_service_and_restart_each_business_day(
         self, store: Store, hall: HallFixture, desk: Desk, clock: FakeClock
     ) -> None:
-        async def issue(service: str, **kw: str) -> Ticket:
-            view, _ = await desk.tickets.issue(hall.id, IssueRequest(service, **kw), None, "k1")
+        async def issue(service: str, id_number: str | None = None) -> Ticket:
+            req = IssueRequest(service, id_number=id_number)
+            view, _ = await desk.tickets.issue(hall.id, req, None, "k1")
             return view.ticket
 
         numbers = [(await issue(s)).number for s in "AABAB"]
@@ -344,6 +385,27 @@ class TestStoreContract:
             "other": 0,
         }
 
+    async def test_people_ahead_of_a_ticket_sent_to_a_window(
+        self, store: Store, hall: HallFixture, clock: FakeClock
+    ) -> None:
+        t0 = clock.now
+        queue = [make_ticket(hall.id, t0 + timedelta(minutes=i)) for i in range(5)]
+        # Transferred to window 2 by name, to the back of the queue (queue_at = now).
+        sent = make_ticket(
+            hall.id,
+            t0 + timedelta(minutes=10),
+            kind=TicketKind.TRANSFER,
+            target_window_id=hall.window(2),
+        )
+        await insert(store, *queue, sent)
+        # Dispatch calls it next at window 2 (the claim is only looked at, then let go) ...
+        async with store.write(hall.id, t0) as tx:
+            nxt = await tx.claim_next(await locked_window(tx, hall.window(2)), NORMAL_ORDER)
+        assert nxt is not None and nxt.id == sent.id
+        # ... so nobody is ahead of it; the untargeted queue still sees its own order.
+        assert await store.people_ahead(queue[0]) == 0
+        assert await store.people_ahead(sent) == 0
+
     async def test_serving_windows(
         self, store: Store, hall: HallFixture, desk: Desk, clock: FakeClock
     ) -> None:
@@ -440,7 +502,7 @@ class TestStoreContract:
 
         # A transaction without events leaves the stream alone; the epoch never changes.
         async with store.write(hall.id, clock.now) as tx:
-            await tx.update_window(replace(await tx.window(hall.window(2)), name="2号窗口"))  # type: ignore[arg-type]
+            await tx.update_window(await locked_window(tx, hall.window(2)))
         assert tx.events == []
         assert await store.stream_position(hall.id) == (epoch, 8)
 
@@ -478,9 +540,8 @@ class TestStoreContract:
                 assert await tx.next_number("A", TODAY) == 2
                 await tx.insert_ticket(t)
                 tx.emit(NewEvent("ticket.issued", {"ticket": t.id}))
-                await tx.update_window(
-                    replace(await tx.window(hall.window(1)), state=WindowState.OPEN)  # type: ignore[arg-type]
-                )
+                w1 = await locked_window(tx, hall.window(1))
+                await tx.update_window(replace(w1, state=WindowState.OPEN))
                 raise Boom
 
         assert await store.ticket(t.id) is None
@@ -526,17 +587,52 @@ class TestStoreContract:
                 assert await tx.active_ticket_for("A", TODAY, "fp-1") == again
             await update(store, replace(again, state=TicketState.DONE))
 
+    async def test_call_back_when_the_id_took_a_new_ticket_is_a_conflict(
+        self, store: Store, hall: HallFixture, desk: Desk, clock: FakeClock
+    ) -> None:
+        clerk, window = hall.clerk(2), hall.window(2)
+        passed, _ = await desk.tickets.issue(
+            hall.id, IssueRequest("A", id_number=VALID_ID), None, "k1"
+        )
+        await desk.windows.open(window, clerk)
+        await desk.windows.call_next(window, clerk)
+        await desk.windows.no_show(window, clerk)
+        # A passed ticket no longer holds the ID's place, so the citizen takes a new one.
+        await desk.tickets.issue(hall.id, IssueRequest("A", id_number=VALID_ID), None, "k1")
+        before = await store.stream_position(hall.id)
+        with pytest.raises(Conflict):
+            await desk.windows.call_back(window, clerk, passed.ticket.id)
+        got = await store.ticket(passed.ticket.id)
+        assert got is not None and got.state is TicketState.NO_SHOW
+        assert await store.stream_position(hall.id) == before
+
+    async def test_transfer_into_a_service_the_id_already_queues_for_is_a_conflict(
+        self, store: Store, hall: HallFixture, desk: Desk, clock: FakeClock
+    ) -> None:
+        clerk, window = hall.clerk(2), hall.window(2)  # window 2 serves A only
+        at_a, _ = await desk.tickets.issue(
+            hall.id, IssueRequest("A", id_number=VALID_ID), None, "k1"
+        )
+        await desk.tickets.issue(hall.id, IssueRequest("B", id_number=VALID_ID), None, "k1")
+        await desk.windows.open(window, clerk)
+        await desk.windows.call_next(window, clerk)
+        before = await store.stream_position(hall.id)
+        with pytest.raises(Conflict):
+            await desk.windows.transfer(window, clerk, TransferRequest(service="B"))
+        got = await store.ticket(at_a.ticket.id)
+        assert got is not None and got.state is TicketState.CALLED
+        assert await store.stream_position(hall.id) == before
+
     # --- dispatch ---------------------------------------------------------------------
 
     async def _claim_all(
         self, store: Store, hall: HallFixture, window_id: str, order: tuple[Priority, ...]
     ) -> list[str]:
         """Claim and call tickets at one window until none is left; their ids in order."""
-        claimed = []
+        claimed: list[str] = []
         while True:
             async with store.write(hall.id, datetime.now(UTC)) as tx:
-                w = await tx.window(window_id)
-                assert w is not None
+                w = await locked_window(tx, window_id)
                 t = await tx.claim_next(w, order)
                 if t is None:
                     return claimed

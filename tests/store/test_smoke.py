@@ -5,8 +5,10 @@ from server.usecases.tickets import IssueRequest
 from tests.conftest import Desk, FakeClock, HallFixture
 
 
-async def test_issue_call_finish(store: Store, hall: HallFixture, desk: Desk, clock: FakeClock) -> None:
-    view, token = await desk.tickets.issue(hall.id, IssueRequest(service="A"), None, "c1")
+async def test_issue_call_finish(
+    store: Store, hall: HallFixture, desk: Desk, clock: FakeClock
+) -> None:
+    view, _token = await desk.tickets.issue(hall.id, IssueRequest(service="A"), None, "c1")
     assert view.ticket.number == "A001"
     clerk = hall.clerk(1)
     await desk.windows.open(hall.window(1), clerk)
@@ -18,6 +20,10 @@ async def test_issue_call_finish(store: Store, hall: HallFixture, desk: Desk, cl
     assert r.ticket is not None and r.ticket.state.value == "done"
     events = await store.read_events(hall.id, 0)
     assert [e.type for e in events] == [
-        "ticket.issued", "window.opened", "ticket.called", "ticket.started", "ticket.finished"
+        "ticket.issued",
+        "window.opened",
+        "ticket.called",
+        "ticket.started",
+        "ticket.finished",
     ]
     assert [e.seq for e in events] == [1, 2, 3, 4, 5]
