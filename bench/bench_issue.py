@@ -1,7 +1,8 @@
 """Ticket issue over HTTP on PostgreSQL, side by side with the bare-SQL baseline.
 
 The baseline runs the same transaction the server runs for a walk-in ticket
-(counter upsert, ticket insert, stream counter, event insert) from a plain
+(queue count, counter upsert, ticket insert, stream counter and event insert in
+one statement) from a plain
 asyncpg script, so server/baseline is the cost of everything OneWindow adds:
 HTTP, validation, the use case, JSON.
 
@@ -11,10 +12,14 @@ HTTP, validation, the use case, JSON.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import json
 import secrets
 import statistics
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import asyncpg
@@ -51,6 +56,11 @@ async def sql_side(url: str, seconds: float, rate: float) -> dict[str, object]:
         svc = "AB"[i % 2]
         now = datetime.now(UTC)
         async with pool.acquire() as c, c.transaction():
+            ahead = await c.fetchval(
+                "SELECT count(*) FROM tickets WHERE hall_id = 'bench' AND service = $1"
+                " AND state = 'waiting' AND target_window_id IS NULL AND priority <= 2",
+                svc,
+            )
             n = await c.fetchval(
                 "INSERT INTO ticket_counters (hall_id, service_code, business_day, last)"
                 " VALUES ('bench', $1, $2, 1) ON CONFLICT (hall_id, service_code, business_day)"
@@ -65,15 +75,13 @@ async def sql_side(url: str, seconds: float, rate: float) -> dict[str, object]:
                 " VALUES ($1, 'bench', $2, $3, $4, $5, 'walk_in', 'kiosk', 'waiting', 2, $6, $6, $7)",
                 tid, svc, f"{svc}{n:03d}", n, day, now, secrets.token_hex(32),
             )  # fmt: skip
-            seq = await c.fetchval(
-                "UPDATE hall_streams SET last_seq = last_seq + 1 WHERE hall_id = 'bench'"
-                " RETURNING last_seq"
-            )
-            await c.execute(
-                "INSERT INTO events (hall_id, seq, type, data, at) VALUES ('bench', $1, $2, $3, $4)",
-                seq,
+            await c.fetchval(
+                "WITH s AS (UPDATE hall_streams SET last_seq = last_seq + 1"
+                "           WHERE hall_id = 'bench' RETURNING last_seq)"
+                " INSERT INTO events (hall_id, seq, type, data, at)"
+                " SELECT 'bench', s.last_seq, $1, $2::jsonb, $3 FROM s RETURNING seq",
                 "ticket.issued",
-                json.dumps({"ticket": tid, "number": f"{svc}{n:03d}", "service": svc}),
+                json.dumps({"ticket": tid, "number": f"{svc}{n:03d}", "ahead": ahead}),
                 now,
             )
 
@@ -83,6 +91,32 @@ async def sql_side(url: str, seconds: float, rate: float) -> dict[str, object]:
     return {"throughput": round(tput), "closed": summary(lat), "at_rate": summary(fixed)}
 
 
+@asynccontextmanager
+async def drained(url: str) -> AsyncIterator[None]:
+    """Serve the queue while tickets pour in: a hall's waiting list stays in the hundreds,
+    and a queue left to grow without bound would measure counting, not issuing."""
+    conn = await asyncpg.connect(url)
+    stop = asyncio.Event()
+
+    async def drain() -> None:
+        while not stop.is_set():
+            await conn.execute(
+                "UPDATE tickets SET state = 'done' WHERE id IN (SELECT id FROM tickets"
+                " WHERE hall_id = 'bench' AND state = 'waiting' ORDER BY queue_at, seq_no"
+                " LIMIT 10000 OFFSET 200)"
+            )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.2)
+
+    task = asyncio.create_task(drain())
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+        await conn.close()
+
+
 async def main(rounds: int, seconds: float, rate: float) -> None:
     results: list[tuple[dict[str, object], dict[str, object]]] = []
     async with fresh_database() as url:
@@ -90,8 +124,10 @@ async def main(rounds: int, seconds: float, rate: float) -> None:
         async with server(url) as port:
             await http_side(port, 1.0, 50)  # warm-up: connections, plans, caches
             for r in range(rounds):
-                srv = await http_side(port, seconds, rate)
-                base = await sql_side(url, seconds, rate)
+                async with drained(url):
+                    srv = await http_side(port, seconds, rate)
+                async with drained(url):
+                    base = await sql_side(url, seconds, rate)
                 results.append((srv, base))
                 print(json.dumps({"round": r + 1, "server": srv, "baseline": base}))
 

@@ -31,6 +31,8 @@ class Dialect:
     # another transaction is claiming; SQLite has a single writer and needs none.
     skip_locked: str
     for_update: str
+    # Aggregate a window's service codes into one comma-separated column.
+    concat_services: str
 
 
 class Conn(Protocol):

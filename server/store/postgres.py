@@ -11,7 +11,12 @@ import asyncpg
 from . import migrations
 from .db import Conn, Dialect, Row, UniqueViolation
 
-DIALECT = Dialect(name="postgres", skip_locked="FOR UPDATE SKIP LOCKED", for_update="FOR UPDATE")
+DIALECT = Dialect(
+    name="postgres",
+    skip_locked="FOR UPDATE SKIP LOCKED",
+    for_update="FOR UPDATE",
+    concat_services="string_agg(service_code, ',')",
+)
 
 # Any constant works as long as every OneWindow process uses the same one.
 _MIGRATION_LOCK = 0x0E_57_1D_07
@@ -42,6 +47,14 @@ class _PgConn:
             raise UniqueViolation(exc.constraint_name or "") from exc
 
 
+async def _light_reset(conn: Any) -> None:
+    """The store keeps no session state (no LISTEN, cursors, SET or held advisory locks),
+    so the pool's default reset, a round trip on every release, buys nothing; an
+    abandoned transaction is the one thing worth undoing."""
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
+
+
 class PostgresDatabase:
     dialect = DIALECT
 
@@ -53,7 +66,11 @@ class PostgresDatabase:
 
     async def open(self) -> None:
         self._pool = await asyncpg.create_pool(
-            self._url, min_size=self._min, max_size=self._max, command_timeout=30
+            self._url,
+            min_size=self._min,
+            max_size=self._max,
+            command_timeout=30,
+            reset=_light_reset,
         )
 
     async def close(self) -> None:

@@ -22,7 +22,9 @@ import aiosqlite
 from . import migrations
 from .db import Conn, Dialect, Row, UniqueViolation
 
-DIALECT = Dialect(name="sqlite", skip_locked="", for_update="")
+DIALECT = Dialect(
+    name="sqlite", skip_locked="", for_update="", concat_services="group_concat(service_code, ',')"
+)
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 
 

@@ -43,19 +43,18 @@ class Tx:
         self._pending.append(event)
 
     async def window(self, window_id: str, *, lock: bool = True) -> Window | None:
+        # The service list rides along in one round trip: this runs on every window command.
         r = await self.conn.fetchrow(
-            "SELECT * FROM windows WHERE id = $1 AND hall_id = $2"
+            f"SELECT *, (SELECT {self.dialect.concat_services} FROM window_services s"
+            "  WHERE s.window_id = windows.id) AS service_codes"
+            " FROM windows WHERE id = $1 AND hall_id = $2"
             f" {self.dialect.for_update if lock else ''}",
             window_id,
             self.hall_id,
         )
         if r is None:
             return None
-        codes = await self.conn.fetch(
-            "SELECT service_code FROM window_services WHERE window_id = $1 ORDER BY service_code",
-            window_id,
-        )
-        return rows.window(r, (c["service_code"] for c in codes))
+        return rows.window(r, sorted(filter(None, (r["service_codes"] or "").split(","))))
 
     async def clerk_window(self, clerk_id: str, *, other_than: str) -> int | None:
         """The number of another window this clerk is signed in at, if any."""
@@ -76,22 +75,32 @@ class Tx:
         return None if r is None else rows.ticket(r)
 
     async def claim_next(self, window: Window, order: tuple[Priority, ...]) -> Ticket | None:
-        """Lock the ticket this window should call next, skipping ones others are claiming."""
+        """Lock the ticket this window should call next, skipping ones others are claiming.
+
+        One indexed probe per class, in the order given, each reading the head of a
+        partial index of waiting tickets: the cost follows the queue ahead, never the
+        day's history, and only the ticket taken is ever locked.
+        """
+        lock = self.dialect.skip_locked
         r = await self.conn.fetchrow(
-            f"SELECT {rows.TICKET_COLUMNS} FROM tickets"
-            " WHERE hall_id = $1 AND state = 'waiting'"
-            "   AND ((target_window_id IS NULL AND service IN"
-            "         (SELECT service_code FROM window_services WHERE window_id = $2))"
-            "        OR target_window_id = $2)"
-            " ORDER BY CASE WHEN target_window_id = $2 THEN 0 ELSE 1 END,"
-            "          CASE priority WHEN $3 THEN 0 WHEN $4 THEN 1 ELSE 2 END,"
-            "          queue_at, seq_no, id"
-            f" LIMIT 1 {self.dialect.skip_locked}",
+            f"SELECT {rows.TICKET_COLUMNS} FROM tickets WHERE hall_id = $1 AND state = 'waiting'"
+            f" AND target_window_id = $2 ORDER BY priority, queue_at, seq_no LIMIT 1 {lock}",
             self.hall_id,
             window.id,
-            int(order[0]),
-            int(order[1]),
         )
+        if r is None and window.services:
+            services = ", ".join(f"${i}" for i in range(3, 3 + len(window.services)))
+            for priority in order:
+                r = await self.conn.fetchrow(
+                    f"SELECT {rows.TICKET_COLUMNS} FROM tickets WHERE hall_id = $1"
+                    " AND state = 'waiting' AND priority = $2 AND target_window_id IS NULL"
+                    f" AND service IN ({services}) ORDER BY queue_at, seq_no LIMIT 1 {lock}",
+                    self.hall_id,
+                    int(priority),
+                    *window.services,
+                )
+                if r is not None:
+                    break
         return None if r is None else rows.ticket(r)
 
     async def next_number(self, service: str, day: date) -> int:
@@ -119,8 +128,16 @@ class Tx:
         )
         return None if r is None else rows.ticket(r)
 
-    async def people_ahead(self, t: Ticket) -> int:
-        return await rows.people_ahead(self.conn, t)
+    async def queue_length(self, service: str, up_to: Priority) -> int:
+        """Waiting, untargeted tickets of a service in classes ``up_to`` and above."""
+        n = await self.conn.fetchval(
+            "SELECT count(*) FROM tickets WHERE hall_id = $1 AND service = $2"
+            " AND state = 'waiting' AND target_window_id IS NULL AND priority <= $3",
+            self.hall_id,
+            service,
+            int(up_to),
+        )
+        return int(n)
 
     async def stale_tickets(self, before: date) -> list[Ticket]:
         found = await self.conn.fetch(
@@ -160,6 +177,9 @@ class Tx:
         """Number and append the pending events; called once, right before commit."""
         if not self._pending:
             return
+        if self.dialect.name == "postgres":
+            await self._flush_one_statement()
+            return
         n = len(self._pending)
         r = await self.conn.fetchrow(
             "UPDATE hall_streams SET last_seq = last_seq + $2 WHERE hall_id = $1"
@@ -181,4 +201,30 @@ class Tx:
                 self.now,
             )
             self.events.append(stored)
+        self._pending.clear()
+
+    async def _flush_one_statement(self) -> None:
+        """PostgreSQL: bump the stream and append every event in one round trip, so the
+        hall's stream row stays locked for that statement and the commit, nothing more."""
+        n = len(self._pending)
+        found = await self.conn.fetch(
+            "WITH s AS (UPDATE hall_streams SET last_seq = last_seq + $2 WHERE hall_id = $1"
+            "           RETURNING last_seq, epoch),"
+            " e AS (INSERT INTO events (hall_id, seq, type, data, at)"
+            "       SELECT $1, s.last_seq - $2 + x.ord, x.type, x.data::jsonb, $5"
+            "       FROM s, unnest($3::text[], $4::text[]) WITH ORDINALITY AS x(type, data, ord)"
+            "       RETURNING seq)"
+            " SELECT s.epoch, e.seq FROM s, e ORDER BY e.seq",
+            self.hall_id,
+            n,
+            [ev.type for ev in self._pending],
+            [json.dumps(ev.data, ensure_ascii=False) for ev in self._pending],
+            self.now,
+        )
+        if len(found) != n:
+            raise LookupError(f"hall {self.hall_id!r} has no stream")
+        for ev, r in zip(self._pending, found, strict=True):
+            self.events.append(
+                StoredEvent(self.hall_id, r["epoch"], int(r["seq"]), ev.type, ev.data, self.now)
+            )
         self._pending.clear()

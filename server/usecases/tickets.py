@@ -7,7 +7,6 @@ import hmac
 import secrets
 import statistics
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -17,8 +16,8 @@ from ..domain.dispatch import estimate_wait_minutes
 from ..domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
 from ..domain.events import ticket_event
 from ..domain.model import KIND_PRIORITY, Actor, Channel, Ticket, TicketKind, TicketState
-from ..store.db import UniqueViolation
 from .context import Context
+from .issuing import Draft, IssueBatcher
 from .ratelimit import Limit, RateLimiter
 
 GREEN_REASONS = ("elderly", "disabled", "pregnant", "military")
@@ -54,15 +53,12 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def format_number(prefix: str, n: int) -> str:
-    return f"{prefix}{n:03d}"
-
-
 class Tickets:
     def __init__(self, ctx: Context, limiter: RateLimiter, limits: Limits) -> None:
         self.ctx = ctx
         self.limiter = limiter
         self.limits = limits
+        self.batcher = IssueBatcher(ctx)
         self._eta_inputs: dict[tuple[str, str], tuple[float, int, int]] = {}
 
     async def issue(
@@ -96,39 +92,20 @@ class Tickets:
         await self._rate_limit(client, fp, staff)
 
         token = secrets.token_urlsafe(18)
-        try:
-            async with self.ctx.store.write(hall_id, now) as tx:
-                if fp is not None and await tx.active_ticket_for(svc.code, day, fp) is not None:
-                    raise _duplicate()
-                n = await tx.next_number(svc.code, day)
-                t = Ticket(
-                    id=uuid.uuid4().hex,
-                    hall_id=hall_id,
-                    service=svc.code,
-                    number=format_number(svc.code, n),
-                    business_day=day,
-                    kind=req.kind,
-                    channel=req.channel,
-                    state=TicketState.WAITING,
-                    priority=KIND_PRIORITY[req.kind],
-                    issued_at=now,
-                    queue_at=now,
-                    token_hash=token_hash(token),
-                    id_fingerprint=fp,
-                    id_masked=identity.mask_id_number(id_number) if id_number else None,
-                    name_masked=identity.mask_name(req.name) if req.name else None,
-                    phone_masked=identity.mask_phone(phone) if phone else None,
-                    note=req.green_reason,
-                    seq_no=n,
-                )
-                await tx.insert_ticket(t)
-                # Counted here, on the connection already held, not by another round trip.
-                ahead = await tx.people_ahead(t)
-                tx.emit(ticket_event("issued", t))
-        except UniqueViolation as exc:
-            # Two kiosks racing for the same ID: the partial unique index decides.
-            raise _duplicate() from exc
-        await self.ctx.publish(hall_id, tx.events)
+        draft = Draft(
+            service=svc.code,
+            kind=req.kind,
+            channel=req.channel,
+            priority=KIND_PRIORITY[req.kind],
+            token_hash=token_hash(token),
+            id_fingerprint=fp,
+            id_masked=identity.mask_id_number(id_number) if id_number else None,
+            name_masked=identity.mask_name(req.name) if req.name else None,
+            phone_masked=identity.mask_phone(phone) if phone else None,
+            note=req.green_reason,
+        )
+        issued = await self.batcher.submit(hall_id, draft)
+        t, ahead = issued.ticket, issued.people_ahead
         return TicketView(t, ahead, await self._eta(t, ahead)), token
 
     def _check_green(
@@ -219,11 +196,3 @@ class Tickets:
                 tx.emit(ticket_event("voided", done))
         await self.ctx.publish(hall_id, tx.events)
         return len(stale)
-
-
-def _duplicate() -> Conflict:
-    return Conflict(
-        "duplicate_ticket",
-        "this ID number already holds an unserved ticket for this service",
-        "该身份证号在此业务下已有未办理的号票",
-    )

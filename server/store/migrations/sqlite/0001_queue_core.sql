@@ -98,8 +98,12 @@ CREATE TABLE tickets (
 );
 
 -- The only tickets dispatch looks at: its cost follows the queue, not the day's history.
-CREATE INDEX tickets_waiting ON tickets (hall_id, service, priority, queue_at, seq_no)
+CREATE INDEX tickets_waiting ON tickets (hall_id, priority, queue_at, seq_no)
     WHERE state = 'waiting';
+CREATE INDEX tickets_waiting_by_service ON tickets (hall_id, service, priority)
+    WHERE state = 'waiting';
+CREATE INDEX tickets_waiting_targeted ON tickets (target_window_id, priority, queue_at, seq_no)
+    WHERE state = 'waiting' AND target_window_id IS NOT NULL;
 CREATE UNIQUE INDEX tickets_one_active_per_id ON tickets (hall_id, service, business_day, id_fingerprint)
     WHERE state IN ('waiting', 'called', 'serving') AND id_fingerprint IS NOT NULL;
 CREATE INDEX tickets_stale ON tickets (hall_id, business_day)
