@@ -101,7 +101,8 @@ async def drained(url: str) -> AsyncIterator[None]:
     async def drain() -> None:
         while not stop.is_set():
             await conn.execute(
-                "UPDATE tickets SET state = 'done' WHERE id IN (SELECT id FROM tickets"
+                "UPDATE tickets SET state = 'done', started_at = issued_at, finished_at = now()"
+                " WHERE id IN (SELECT id FROM tickets"
                 " WHERE hall_id = 'bench' AND state = 'waiting' ORDER BY queue_at, seq_no"
                 " LIMIT 10000 OFFSET 200)"
             )

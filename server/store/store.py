@@ -215,7 +215,8 @@ class Store:
         async with self.db.reader() as c:
             found = await c.fetch(
                 "SELECT started_at, finished_at FROM tickets WHERE hall_id = $1 AND service = $2"
-                " AND state = $3 AND started_at IS NOT NULL ORDER BY finished_at DESC LIMIT $4",
+                " AND state = $3 AND finished_at IS NOT NULL AND started_at IS NOT NULL"
+                " ORDER BY finished_at DESC LIMIT $4",
                 hall_id,
                 service,
                 TicketState.DONE.value,

@@ -5,24 +5,21 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import statistics
-import time
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from ..domain import identity
 from ..domain import ticket as tk
-from ..domain.dispatch import estimate_wait_minutes
 from ..domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
 from ..domain.events import ticket_event
 from ..domain.model import KIND_PRIORITY, Actor, Channel, Ticket, TicketKind, TicketState
 from .context import Context
+from .estimate import WaitEstimator
 from .issuing import Draft, IssueBatcher
 from .ratelimit import Limit, RateLimiter
 
 GREEN_REASONS = ("elderly", "disabled", "pregnant", "military")
 ELDERLY_AGE = 70
-ETA_CACHE_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +56,7 @@ class Tickets:
         self.limiter = limiter
         self.limits = limits
         self.batcher = IssueBatcher(ctx)
-        self._eta_inputs: dict[tuple[str, str], tuple[float, int, int]] = {}
+        self.estimator = WaitEstimator(ctx)
 
     async def issue(
         self, hall_id: str, req: IssueRequest, actor: Actor | None, client: str
@@ -149,17 +146,7 @@ class Tickets:
         return TicketView(t, ahead, await self._eta(t, ahead))
 
     async def _eta(self, t: Ticket, ahead: int) -> int:
-        """Minutes to wait; the service-time average and open windows are cached briefly,
-        since they move by the minute while tickets are issued by the second."""
-        key = (t.hall_id, t.service)
-        hit = self._eta_inputs.get(key)
-        if hit is None or time.monotonic() - hit[0] > ETA_CACHE_S:
-            svc = await self.ctx.service(t.hall_id, t.service)
-            recent = await self.ctx.store.recent_service_seconds(t.hall_id, t.service)
-            avg = round(statistics.fmean(recent)) if recent else svc.avg_service_s
-            windows = await self.ctx.store.serving_windows(t.hall_id, t.service)
-            hit = self._eta_inputs[key] = (time.monotonic(), avg, windows)
-        return estimate_wait_minutes(ahead, hit[1], hit[2])
+        return await self.estimator.minutes(t.hall_id, t.service, ahead)
 
     async def get(self, ticket_id: str, token: str) -> TicketView:
         return await self.view(await self._authorized(ticket_id, token))
