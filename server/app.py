@@ -13,14 +13,18 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from .api import openapi, routes_public, routes_windows
 from .api.http import BodyReader, route
 from .api.state import AppState
 from .auth import TokenSigner
+from .bus.base import Bus
 from .bus.memory import MemoryBus
 from .metrics import Metrics
+from .realtime.endpoint import ws_endpoint
+from .realtime.hub import Hub
+from .realtime.snapshot import Snapshots
 from .settings import Settings
 from .store.store import Store
 from .usecases.context import Clock, Context
@@ -47,7 +51,11 @@ def _version() -> str:
 
 def create_app(settings: Settings, *, clock: Clock = _utcnow) -> Starlette:
     store = Store.from_url(settings.effective_database_url())
-    bus = MemoryBus()
+    bus: Bus = MemoryBus()
+    if settings.redis_url:
+        from .bus.redis import RedisBus
+
+        bus = RedisBus(settings.redis_url, settings.redis_prefix)
     metrics = Metrics()
     ctx = Context(store=store, bus=bus, clock=clock, secret=settings.secret.encode())
     ctx.observers.append(metrics.observe_commit)
@@ -69,18 +77,27 @@ def create_app(settings: Settings, *, clock: Clock = _utcnow) -> Starlette:
         reader=BodyReader(settings.max_body_bytes),
         redis=redis,
     )
+    hub = Hub(
+        store,
+        bus,
+        Snapshots(ctx, st.tickets),
+        poll_s=settings.ws_poll_s,
+        heartbeat_s=settings.ws_heartbeat_s,
+    )
     spec = openapi.build(ENDPOINTS, _version())
 
     async def openapi_json(_: Request) -> Response:
         return JSONResponse(spec)
 
-    routes = [route(ep, st.reader, metrics.observe_request) for ep in ENDPOINTS]
+    routes: list[BaseRoute] = [route(ep, st.reader, metrics.observe_request) for ep in ENDPOINTS]
     routes.append(Route("/openapi.json", openapi_json, methods=["GET"]))
+    routes.append(WebSocketRoute("/ws", ws_endpoint))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await store.open(migrate=True)
         await bus.start()
+        await hub.start()
         janitor = asyncio.create_task(_day_end_loop(st), name="onewindow-day-end")
         log.info("OneWindow serving with %s store", store.dialect)
         try:
@@ -89,6 +106,7 @@ def create_app(settings: Settings, *, clock: Clock = _utcnow) -> Starlette:
             janitor.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await janitor
+            await hub.stop()
             await bus.stop()
             if redis is not None:
                 await redis.aclose()
@@ -100,6 +118,7 @@ def create_app(settings: Settings, *, clock: Clock = _utcnow) -> Starlette:
         exception_handlers={404: _not_found, 405: _not_allowed},
     )
     app.state.ow = st
+    app.state.hub = hub
     return app
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
 import logging
 import os
+import re
 import secrets
 import signal
 import sys
@@ -13,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from .settings import Settings
 from .store.store import Store
@@ -85,6 +88,33 @@ async def _check(settings: Settings) -> str | None:
     return None
 
 
+class RedactTokens(logging.Filter):
+    """Ticket and staff tokens may ride in query strings (?token=…): keep them out of logs."""
+
+    _pattern = re.compile(r"(token=)[^&\s\"']+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.args = tuple(
+                self._pattern.sub(r"\1***", a) if isinstance(a, str) else a
+                for a in (record.args if isinstance(record.args, tuple) else (record.args,))
+            )
+        if isinstance(record.msg, str):
+            record.msg = self._pattern.sub(r"\1***", record.msg)
+        return True
+
+
+def _log_config(level: str) -> dict[str, Any]:
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {"redact": {"()": RedactTokens}}
+    for handler in config["handlers"].values():
+        handler.setdefault("filters", []).append("redact")
+    config["loggers"]["uvicorn"]["level"] = level
+    return config
+
+
 def _stopped(signum: int, frame: object) -> None:
     return None
 
@@ -137,7 +167,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
+        log_config=_log_config(settings.log_level.upper()),
         timeout_graceful_shutdown=10,
+        ws="websockets-sansio",
+        ws_max_size=64 * 1024,
+        # Dead peers are noticed within ping interval + timeout (20 s).
+        ws_ping_interval=10.0,
+        ws_ping_timeout=10.0,
+        # Per-connection compression would defeat encoding each event once for all.
+        ws_per_message_deflate=False,
     )
     return 0
 

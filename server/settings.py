@@ -26,6 +26,12 @@ class Settings:
     token_ttl_s: int = 12 * 3600
     max_body_bytes: int = 16 * 1024
     log_level: str = "INFO"
+    # WebSocket: messages a client may fall behind before it is told to resume,
+    # seconds between heartbeats, seconds between checks of the streams for
+    # events the bus did not bring.
+    ws_outbox: int = 1000
+    ws_heartbeat_s: float = 15.0
+    ws_poll_s: float = 1.0
 
     @classmethod
     def from_environ(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -48,6 +54,9 @@ class Settings:
             token_ttl_s=int(get("TOKEN_TTL_S", str(base.token_ttl_s))),
             max_body_bytes=int(get("MAX_BODY_BYTES", str(base.max_body_bytes))),
             log_level=get("LOG_LEVEL", base.log_level),
+            ws_outbox=int(get("WS_OUTBOX", str(base.ws_outbox))),
+            ws_heartbeat_s=float(get("WS_HEARTBEAT_S", str(base.ws_heartbeat_s))),
+            ws_poll_s=float(get("WS_POLL_S", str(base.ws_poll_s))),
         )
 
     def effective_database_url(self, cwd: Path | None = None) -> str:

@@ -249,6 +249,25 @@ class Store:
             for r in found
         ]
 
+    async def latest_events(
+        self, hall_id: str, types: tuple[str, ...], limit: int
+    ) -> list[StoredEvent]:
+        """The newest events of the given types, newest first."""
+        marks = ", ".join(f"${i}" for i in range(3, 3 + len(types)))
+        async with self.db.reader() as c:
+            epoch = await c.fetchval("SELECT epoch FROM hall_streams WHERE hall_id = $1", hall_id)
+            found = await c.fetch(
+                f"SELECT seq, type, data, at FROM events WHERE hall_id = $1 AND type IN ({marks})"
+                " ORDER BY seq DESC LIMIT $2",
+                hall_id,
+                limit,
+                *types,
+            )
+        return [
+            StoredEvent(hall_id, epoch, int(r["seq"]), r["type"], _load(r["data"]), r["at"])
+            for r in found
+        ]
+
 
 def _load(data: Any) -> dict[str, Any]:
     out: dict[str, Any] = json.loads(data) if isinstance(data, str) else data

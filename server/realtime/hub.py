@@ -1,0 +1,284 @@
+"""The hub: routes each hall's events to the local subscribers of their topics.
+
+Fan-out encodes an event once per topic and hands the same string to every
+subscriber's bounded queue; a subscriber whose queue is full is cut off with
+4008 (resume from your position) and never slows the others. Subscribing runs
+under the hall's lock, so a replay or snapshot and the live stream join with
+nothing missed and nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from ..bus.base import Bus
+from ..store.store import Store
+from ..store.tx import StoredEvent
+from .feed import HallFeed, advance
+from .protocol import CloseCode, Position, Topic, dumps
+from .snapshot import Snapshots
+
+log = logging.getLogger(__name__)
+
+
+class Peer(Protocol):
+    id: int
+
+    def offer(self, text: str) -> bool: ...
+    def kick(self, code: CloseCode, reason: str) -> None: ...
+
+
+def event_message(topic: str, e: StoredEvent) -> str:
+    return dumps(
+        {
+            "op": "event",
+            "topic": topic,
+            "seq": e.seq,
+            "type": e.type,
+            "data": e.data,
+            "at": e.at.isoformat(),
+        }
+    )
+
+
+def topics_of(hall_id: str, e: StoredEvent) -> list[str]:
+    out = [f"hall:{hall_id}"]
+    for key in ("window", "target_window"):
+        if isinstance(e.data.get(key), str):
+            out.append(f"window:{e.data[key]}")
+    if isinstance(e.data.get("ticket"), str):
+        out.append(f"ticket:{e.data['ticket']}")
+    return out
+
+
+class Hub:
+    def __init__(
+        self,
+        store: Store,
+        bus: Bus,
+        snapshots: Snapshots,
+        *,
+        ring_size: int = 5000,
+        max_replay: int = 5000,
+        poll_s: float = 1.0,
+        heartbeat_s: float = 15.0,
+    ) -> None:
+        self.store = store
+        self.bus = bus
+        self.snapshots = snapshots
+        self.ring_size = ring_size
+        self.max_replay = max_replay
+        self.poll_s = poll_s
+        self.heartbeat_s = heartbeat_s
+        self.peers: dict[int, Peer] = {}
+        self.feeds: dict[str, HallFeed] = {}
+        self._feeders: dict[str, asyncio.Task[None]] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stops: list[Any] = []
+        self._refresh: dict[str, asyncio.Task[None]] = {}
+
+    async def start(self) -> None:
+        self._stops.append(self.bus.listen(self._on_bus))
+        resync = getattr(self.bus, "on_resync", None)
+        if resync is not None:
+            self._stops.append(resync(self._poke_all))
+        self._tasks.append(asyncio.create_task(self._poll(), name="hub-poll"))
+        self._tasks.append(asyncio.create_task(self._heartbeat(), name="hub-heartbeat"))
+
+    async def stop(self) -> None:
+        for stop in self._stops:
+            stop()
+        for peer in list(self.peers.values()):
+            peer.kick(CloseCode.SERVICE_RESTART, "server restarting; reconnect and resume")
+        tasks = [*self._tasks, *self._feeders.values(), *self._refresh.values()]
+        for t in tasks:
+            t.cancel()
+        for t in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await t
+
+    # --- peers and subscriptions -----------------------------------------------------
+
+    def attach(self, peer: Peer) -> None:
+        self.peers[peer.id] = peer
+
+    def detach(self, peer: Peer) -> None:
+        self.peers.pop(peer.id, None)
+        for feed in self.feeds.values():
+            for subs in feed.subs.values():
+                subs.pop(peer.id, None)
+
+    async def subscribe(
+        self, peer: Peer, hall_id: str, topic: Topic, since: Position | None
+    ) -> None:
+        feed = await self._feed(hall_id)
+        key = str(topic)
+        async with feed.lock:
+            if since is not None and self._recoverable(feed, since):
+                events = await self._replay(feed, since.seq)
+                peer.offer(self._subscribed(key, True, feed.epoch, feed.delivered))
+                for e in events:
+                    if key in topics_of(hall_id, e):
+                        peer.offer(event_message(key, e))
+                after = max(since.seq, feed.delivered)
+            else:
+                data, epoch, seq = await self.snapshots.build(hall_id, topic)
+                peer.offer(self._subscribed(key, False, epoch, seq))
+                peer.offer(dumps({"op": "snapshot", "topic": key, "data": data,
+                                  "position": {"epoch": epoch, "seq": seq}}))  # fmt: skip
+                after = max(seq, feed.delivered)
+            feed.subs.setdefault(key, {})[peer.id] = after
+
+    def unsubscribe(self, peer: Peer, hall_id: str, topic: Topic) -> bool:
+        feed = self.feeds.get(hall_id)
+        subs = feed.subs.get(str(topic)) if feed else None
+        return subs is not None and subs.pop(peer.id, None) is not None
+
+    def positions(self, peer: Peer) -> dict[str, dict[str, Any]]:
+        return {
+            topic: {"epoch": feed.epoch, "seq": subs[peer.id]}
+            for feed in self.feeds.values()
+            for topic, subs in feed.subs.items()
+            if peer.id in subs
+        }
+
+    @staticmethod
+    def _subscribed(topic: str, recovered: bool, epoch: str, seq: int) -> str:
+        return dumps({"op": "subscribed", "topic": topic, "recovered": recovered,
+                      "position": {"epoch": epoch, "seq": seq}})  # fmt: skip
+
+    def _recoverable(self, feed: HallFeed, since: Position) -> bool:
+        return since.epoch == feed.epoch and feed.delivered - since.seq <= self.max_replay
+
+    async def _replay(self, feed: HallFeed, after: int) -> list[StoredEvent]:
+        if after >= feed.delivered:
+            return []
+        if feed.replayable_from(after):
+            return [e for e in feed.ring if e.seq > after]
+        out: list[StoredEvent] = []
+        while after < feed.delivered:
+            page = await self.store.read_events(feed.hall_id, after, 1000)
+            page = [e for e in page if e.seq <= feed.delivered]
+            if not page:
+                break
+            out += page
+            after = page[-1].seq
+        return out
+
+    # --- the streams -----------------------------------------------------------------
+
+    async def _feed(self, hall_id: str) -> HallFeed:
+        feed = self.feeds.get(hall_id)
+        if feed is None:
+            position = await self.store.stream_position(hall_id)
+            assert position is not None  # the caller resolved the hall
+            feed = self.feeds.setdefault(
+                hall_id, HallFeed(hall_id, position[0], position[1], deque(maxlen=self.ring_size))
+            )
+            if hall_id not in self._feeders:
+                self._feeders[hall_id] = asyncio.create_task(self._run_feed(feed))
+        return feed
+
+    def _on_bus(self, hall_id: str, events: Sequence[StoredEvent]) -> None:
+        feed = self.feeds.get(hall_id)
+        if feed is not None:
+            feed.inbox.put_nowait(events)
+
+    def _poke_all(self) -> None:
+        """The bus may have lost messages (Redis reconnected): look at every stream now."""
+        for feed in self.feeds.values():
+            feed.inbox.put_nowait(-1)
+
+    async def _run_feed(self, feed: HallFeed) -> None:
+        while True:
+            batch = await feed.inbox.get()
+            try:
+                if batch == -1:
+                    position = await self.store.stream_position(feed.hall_id)
+                    if position is None:
+                        continue
+                    batch = position[1] if position[0] == feed.epoch else -1
+                async with feed.lock:
+                    if batch == -1 or not await advance(self.store, feed, batch, self._deliver):
+                        await self._reset(feed)
+            except Exception:
+                log.exception("hall %s: delivery failed; the next poll retries", feed.hall_id)
+
+    async def _reset(self, feed: HallFeed) -> None:
+        """The stream's epoch changed (its log was reset): everyone reloads a snapshot."""
+        position = await self.store.stream_position(feed.hall_id)
+        assert position is not None
+        log.warning("hall %s: stream epoch changed to %s", feed.hall_id, position[0])
+        feed.epoch, feed.delivered = position
+        feed.ring.clear()
+        for subs in feed.subs.values():
+            for peer_id in list(subs):
+                peer = self.peers.get(peer_id)
+                if peer is not None:
+                    peer.kick(CloseCode.SERVICE_RESTART, "stream reset; reconnect")
+            subs.clear()
+
+    def _deliver(self, feed: HallFeed, e: StoredEvent) -> None:
+        for topic in topics_of(feed.hall_id, e):
+            subs = feed.subs.get(topic)
+            if not subs:
+                continue
+            text = event_message(topic, e)  # once per topic, not once per subscriber
+            for peer_id, after in list(subs.items()):
+                if e.seq <= after:
+                    continue
+                subs[peer_id] = e.seq
+                peer = self.peers.get(peer_id)
+                if peer is not None and not peer.offer(text):
+                    subs.pop(peer_id, None)
+                    peer.kick(CloseCode.TOO_SLOW, "too slow; reconnect and resume")
+        if e.type.startswith("ticket.") and any(t.startswith("ticket:") for t in feed.subs):
+            self._schedule_positions(feed)
+
+    def _schedule_positions(self, feed: HallFeed) -> None:
+        if feed.hall_id not in self._refresh:
+            task = asyncio.create_task(self._refresh_positions(feed))
+            self._refresh[feed.hall_id] = task
+            task.add_done_callback(lambda _: self._refresh.pop(feed.hall_id, None))
+
+    async def _refresh_positions(self, feed: HallFeed) -> None:
+        """Queue positions move with every call: tell each followed ticket, debounced."""
+        await asyncio.sleep(0.25)
+        for topic, subs in list(feed.subs.items()):
+            if not topic.startswith("ticket:") or not subs:
+                continue
+            t = await self.store.ticket(topic.removeprefix("ticket:"))
+            if t is None:
+                continue
+            data = await self.snapshots.ticket_status(t)
+            for peer_id, after in list(subs.items()):
+                peer = self.peers.get(peer_id)
+                if peer is not None:
+                    peer.offer(dumps({"op": "snapshot", "topic": topic, "data": data,
+                                      "position": {"epoch": feed.epoch, "seq": after}}))  # fmt: skip
+
+    async def _poll(self) -> None:
+        """A safety net under the bus: a dropped last message is noticed within poll_s."""
+        while True:
+            await asyncio.sleep(self.poll_s)
+            for feed in list(self.feeds.values()):
+                try:
+                    position = await self.store.stream_position(feed.hall_id)
+                except Exception:
+                    log.warning("hall %s: stream position unavailable", feed.hall_id)
+                    continue
+                if position is not None and (
+                    position[0] != feed.epoch or position[1] > feed.delivered
+                ):
+                    feed.inbox.put_nowait(-1)
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat_s)
+            for peer in list(self.peers.values()):
+                peer.offer(dumps({"op": "heartbeat", "positions": self.positions(peer)}))

@@ -1,0 +1,128 @@
+"""The WebSocket wire protocol: message shapes, topics and close codes (docs/protocol.md).
+
+Close codes tell a client what to do next:
+
+    1000  normal closure               the client asked; do not reconnect
+    1012  service restart              reconnect with back-off and resume
+    4000  bad message                  a client bug; do not retry the same message
+    4001  unauthorized                 sign in again, then reconnect
+    4008  too slow                     reconnect now and resume from your position
+    4029  too many subscriptions       reconnect with fewer topics
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..domain.errors import InvalidInput
+
+
+class CloseCode(IntEnum):
+    NORMAL = 1000
+    SERVICE_RESTART = 1012
+    BAD_MESSAGE = 4000
+    UNAUTHORIZED = 4001
+    TOO_SLOW = 4008
+    TOO_MANY_SUBSCRIPTIONS = 4029
+
+
+class _Msg(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Position(_Msg):
+    epoch: str = Field(max_length=64)
+    seq: int = Field(ge=0)
+
+
+class Subscribe(_Msg):
+    op: Literal["subscribe"]
+    topic: str = Field(max_length=128)
+    since: Position | None = None
+    token: str | None = Field(default=None, max_length=256, description="ticket token")
+
+
+class Unsubscribe(_Msg):
+    op: Literal["unsubscribe"]
+    topic: str = Field(max_length=128)
+
+
+class Auth(_Msg):
+    op: Literal["auth"]
+    token: str = Field(max_length=1024)
+
+
+class Ping(_Msg):
+    op: Literal["ping"]
+
+
+class Command(_Msg):
+    """A console command; answered by a reply with the same ``ref``."""
+
+    op: Literal[
+        "open", "close", "pause", "resume", "call_next", "recall", "no_show",
+        "call_back", "start", "finish", "transfer",
+    ]  # fmt: skip
+    ref: int | str
+    window: str = Field(max_length=64)
+    ticket: str | None = Field(default=None, max_length=64)
+    service: str | None = Field(default=None, max_length=8)
+    target_window: str | None = Field(default=None, max_length=64)
+    keep_place: bool = True
+    reason: str | None = Field(default=None, max_length=200)
+
+
+ClientMessage = Subscribe | Unsubscribe | Auth | Ping | Command
+_PARSERS: dict[str, type[_Msg]] = {
+    "subscribe": Subscribe,
+    "unsubscribe": Unsubscribe,
+    "auth": Auth,
+    "ping": Ping,
+}
+
+
+def parse(text: str) -> ClientMessage:
+    """Decode one client frame; raises InvalidInput with a code the client can act on."""
+    try:
+        raw = json.loads(text)
+    except ValueError as exc:
+        raise InvalidInput("bad_json", "the message is not JSON", "消息不是有效的 JSON") from exc
+    if not isinstance(raw, dict) or not isinstance(raw.get("op"), str):
+        raise InvalidInput("bad_message", "a message needs an op", "消息缺少 op 字段")
+    model = _PARSERS.get(raw["op"], Command)
+    try:
+        msg = model.model_validate(raw)
+    except ValueError as exc:
+        raise InvalidInput(
+            "bad_message", f"malformed {raw['op']!r} message", f"消息 {raw['op']} 格式不正确"
+        ) from exc
+    return msg  # type: ignore[return-value]
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    kind: Literal["hall", "window", "ticket", "dept"]
+    key: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.key}"
+
+    @classmethod
+    def parse(cls, text: str) -> Topic:
+        kind, sep, key = text.partition(":")
+        if not sep or not key or kind not in ("hall", "window", "ticket", "dept"):
+            raise InvalidInput(
+                "bad_topic",
+                "topics are hall:{hall}, window:{window}, ticket:{ticket} or dept:{department}",
+                "主题应为 hall:、window:、ticket: 或 dept: 加编号",
+            )
+        return cls(kind, key)  # type: ignore[arg-type]
+
+
+def dumps(message: dict[str, Any]) -> str:
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":"), default=str)

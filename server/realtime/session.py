@@ -1,0 +1,156 @@
+"""One WebSocket connection: a bounded outbox, a writer, and the messages it reads.
+
+The hub only ever appends to the outbox; the writer drains it. A peer whose
+outbox is full is not waited for: it is closed with 4008 and resumes on its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+from collections import deque
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from ..api.state import AppState
+from ..domain.errors import OneWindowError
+from ..domain.model import Actor
+from .commands import run_command
+from .hub import Hub
+from .protocol import Auth, CloseCode, Command, Ping, Subscribe, Topic, Unsubscribe, dumps, parse
+from .topics import authorize_topic
+
+log = logging.getLogger(__name__)
+_ids = itertools.count(1)
+MAX_SUBSCRIPTIONS = 64
+
+
+class Session:
+    def __init__(self, ws: WebSocket, hub: Hub, app: AppState, outbox_limit: int) -> None:
+        self.id = next(_ids)
+        self.ws = ws
+        self.hub = hub
+        self.app = app
+        self.limit = outbox_limit
+        self.outbox: deque[str] = deque()
+        self.wake = asyncio.Event()
+        self.closing: tuple[int, str] | None = None
+        self.actor: Actor | None = None
+        self.topics: dict[str, str] = {}  # topic -> hall
+
+    # --- the hub's side ----------------------------------------------------------------
+
+    def offer(self, text: str) -> bool:
+        if self.closing is not None:
+            return True
+        if len(self.outbox) >= self.limit:
+            return False
+        self.outbox.append(text)
+        self.wake.set()
+        return True
+
+    def kick(self, code: CloseCode, reason: str) -> None:
+        if self.closing is None:
+            self.closing = (int(code), reason)
+            self.outbox.clear()
+            self.wake.set()
+
+    # --- the connection's side ---------------------------------------------------------
+
+    async def run(self, token: str | None) -> None:
+        if token:
+            self.actor = self._authenticate(token)
+        self.hub.attach(self)
+        writer = asyncio.create_task(self._write())
+        try:
+            self.offer(dumps({"op": "welcome", "heartbeat_s": self.hub.heartbeat_s,
+                              "user": self._who()}))  # fmt: skip
+            await self._read()
+        except WebSocketDisconnect:
+            pass
+        finally:
+            self.hub.detach(self)
+            if self.closing is None:
+                self.closing = (int(CloseCode.NORMAL), "")
+                self.wake.set()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.shield(writer), 1.0)
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await writer
+
+    async def _write(self) -> None:
+        try:
+            while True:
+                await self.wake.wait()
+                self.wake.clear()
+                while self.outbox and self.closing is None:
+                    await self.ws.send_text(self.outbox.popleft())
+                if self.closing is not None:
+                    code, reason = self.closing
+                    if self.ws.application_state is WebSocketState.CONNECTED:
+                        await self.ws.close(code, reason)
+                    return
+        except Exception:
+            # The socket is gone; the reader notices and cleans up.
+            return
+
+    async def _read(self) -> None:
+        while self.closing is None:
+            try:
+                text = await self.ws.receive_text()
+            except (KeyError, RuntimeError):
+                # A binary frame, or the socket closed under us.
+                self.kick(CloseCode.BAD_MESSAGE, "text frames only")
+                return
+            await self._handle(text)
+
+    async def _handle(self, text: str) -> None:
+        try:
+            msg = parse(text)
+        except OneWindowError as err:
+            self.offer(dumps({"op": "error", "error": err.as_dict()}))
+            return
+        if isinstance(msg, Ping):
+            self.offer(dumps({"op": "pong"}))
+        elif isinstance(msg, Auth):
+            try:
+                self.actor = self._authenticate(msg.token)
+            except OneWindowError:
+                self.kick(CloseCode.UNAUTHORIZED, "invalid or expired token")
+                return
+            self.offer(dumps({"op": "authenticated", "user": self._who()}))
+        elif isinstance(msg, Subscribe):
+            await self._subscribe(msg)
+        elif isinstance(msg, Unsubscribe):
+            hall = self.topics.pop(msg.topic, None)
+            if hall is not None:
+                self.hub.unsubscribe(self, hall, Topic.parse(msg.topic))
+            self.offer(dumps({"op": "unsubscribed", "topic": msg.topic}))
+        elif isinstance(msg, Command):
+            reply = await run_command(self.app, self.actor, msg)
+            self.offer(dumps(reply))
+
+    async def _subscribe(self, msg: Subscribe) -> None:
+        try:
+            topic = Topic.parse(msg.topic)
+            if str(topic) not in self.topics and len(self.topics) >= MAX_SUBSCRIPTIONS:
+                self.kick(CloseCode.TOO_MANY_SUBSCRIPTIONS, "too many subscriptions")
+                return
+            hall_id = await authorize_topic(self.app, self.actor, topic, msg.token)
+            self.topics[str(topic)] = hall_id
+            await self.hub.subscribe(self, hall_id, topic, msg.since)
+        except OneWindowError as err:
+            self.offer(dumps({"op": "error", "topic": msg.topic, "error": err.as_dict()}))
+
+    def _authenticate(self, token: str) -> Actor:
+        claims = self.app.signer.verify(token, int(self.app.ctx.clock().timestamp()))
+        return Actor(claims.user_id, claims.username, claims.role, claims.hall_id)
+
+    def _who(self) -> dict[str, Any] | None:
+        a = self.actor
+        return None if a is None else {"id": a.id, "username": a.username, "role": a.role.value,
+                                       "hall": a.hall_id}  # fmt: skip
