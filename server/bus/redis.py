@@ -30,6 +30,7 @@ import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from ..store.tx import StoredEvent
@@ -67,11 +68,12 @@ class RedisBus:
         return self._healthy
 
     async def start(self) -> None:
-        # One immediate retry: a pooled connection may be stale after a Redis restart.
-        # Longer outages are the subscriber loop's business, with its own back-off.
+        # One immediate retry, on a broken connection only: a pooled one may be stale
+        # after a Redis restart. Not on timeouts: a hung Redis must not stall publish
+        # twice. Outages are the subscriber loop's business, with its own back-off.
         self._client = aioredis.from_url(
             self._url,
-            retry=Retry(NoBackoff(), 1),
+            retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
             socket_timeout=_TIMEOUT_S,
             socket_connect_timeout=_TIMEOUT_S,
         )
@@ -150,7 +152,7 @@ class RedisBus:
         """Handle messages until the connection fails (raises) or the task is cancelled."""
         last_seen = pinged = time.monotonic()
         while True:
-            msg: dict[str, Any] | None = await pubsub.get_message(timeout=1.0)
+            msg: dict[str, Any] | None = await pubsub.get_message(timeout=_PING_AFTER_S / 5)
             now = time.monotonic()
             if msg is None:
                 if now - last_seen > _DEAD_AFTER_S:

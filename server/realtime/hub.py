@@ -121,7 +121,8 @@ class Hub:
         async with feed.lock:
             if since is not None and self._recoverable(feed, since):
                 events = await self._replay(feed, since.seq)
-                peer.offer(self._subscribed(key, True, feed.epoch, feed.delivered))
+                # The position the client stands at: the replayed events follow from it.
+                peer.offer(self._subscribed(key, True, feed.epoch, since.seq))
                 for e in events:
                     if key in topics_of(hall_id, e):
                         peer.offer(event_message(key, e))

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from server.bus import redis as redis_bus
 from server.bus.base import Bus
 from server.bus.memory import MemoryBus
 from server.bus.redis import RedisBus
@@ -330,3 +331,34 @@ class TestRedisBus:
         await a.publish("h1", [ev("h1", 3)])
         await until(lambda: len(got_b) == 2)
         assert [events[0].seq for _, events in got_b] == [1, 3]
+
+    async def test_a_hung_redis_is_given_up_on_and_rejoined(
+        self,
+        private_redis: PrivateRedis,
+        buses: Callable[..., RedisBus],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        monkeypatch.setattr(redis_bus, "_TIMEOUT_S", 0.3)
+        monkeypatch.setattr(redis_bus, "_PING_AFTER_S", 0.2)
+        monkeypatch.setattr(redis_bus, "_DEAD_AFTER_S", 0.6)
+        p = prefix()
+        a = buses(private_redis.url, p, reconnect_min_s=0.05, reconnect_max_s=0.3)
+        b = buses(private_redis.url, p, reconnect_min_s=0.05, reconnect_max_s=0.3)
+        await started(a, b)
+        resyncs: list[float] = []
+        b.on_resync(lambda: resyncs.append(time.monotonic()))
+        got_b, listen_b = recorder()
+        b.listen(listen_b)
+        assert private_redis.proc is not None
+        private_redis.proc.send_signal(signal.SIGSTOP)  # the TCP connections stay up, silent
+        try:
+            await until(lambda: not b.healthy)
+            t0 = time.monotonic()
+            await a.publish("h1", [ev("h1", 1)])
+            assert time.monotonic() - t0 < 1.0  # one timeout, not one per retry
+        finally:
+            private_redis.proc.send_signal(signal.SIGCONT)
+        await until(lambda: a.healthy and b.healthy)
+        assert resyncs
+        await a.publish("h1", [ev("h1", 2)])
+        await until(lambda: any(events[0].seq == 2 for _, events in got_b))

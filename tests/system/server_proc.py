@@ -95,7 +95,7 @@ class ServerProcess:
     def start(self) -> ServerProcess:
         if self.running():
             raise RuntimeError("the server is already running")
-        self.port = free_port()
+        self.port = self.port or free_port()  # a restart keeps its port: clients come back to it
         cmd = [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1"]
         cmd += ["--port", str(self.port), *(["--demo"] if self.demo else []), *self.extra_args]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
