@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -142,10 +142,8 @@ async def start_client(
 
 async def stop_client(client: OneWindowClient, task: asyncio.Task[None]) -> None:
     await client.stop()
-    try:
+    with suppress(Exception):
         await asyncio.wait_for(task, 5)
-    except Exception:
-        pass
 
 
 @pytest.fixture
