@@ -121,11 +121,6 @@ async def wait_for(
         await asyncio.sleep(0.02)
 
 
-@contextmanager
-def nothing() -> Iterator[None]:
-    yield
-
-
 async def start_client(
     url: str, topics: list[str], *, token: str | None = None
 ) -> tuple[OneWindowClient, Recorder, asyncio.Task[None]]:
