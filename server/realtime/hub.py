@@ -118,22 +118,27 @@ class Hub:
     ) -> None:
         feed = await self._feed(hall_id)
         key = str(topic)
+        snap: tuple[dict[str, Any], str, int] | None = None
+        if since is None or not self._recoverable(feed, since):
+            # Read outside the lock: a crowd of snapshots must not hold up live delivery.
+            snap = await self.snapshots.build(hall_id, topic)
         async with feed.lock:
             if since is not None and self._recoverable(feed, since):
-                events = await self._replay(feed, since.seq)
+                start = since.seq
                 # The position the client stands at: the replayed events follow from it.
-                peer.offer(self._subscribed(key, True, feed.epoch, since.seq))
-                for e in events:
-                    if key in topics_of(hall_id, e):
-                        peer.offer(event_message(key, e))
-                after = max(since.seq, feed.delivered)
+                peer.offer(self._subscribed(key, True, feed.epoch, start))
             else:
-                data, epoch, seq = await self.snapshots.build(hall_id, topic)
-                peer.offer(self._subscribed(key, False, epoch, seq))
+                if snap is None or snap[1] != feed.epoch or not feed.replayable_from(snap[2]):
+                    snap = await self.snapshots.build(hall_id, topic)  # rare: build it in place
+                data, epoch, start = snap
+                peer.offer(self._subscribed(key, False, epoch, start))
                 peer.offer(dumps({"op": "snapshot", "topic": key, "data": data,
-                                  "position": {"epoch": epoch, "seq": seq}}))  # fmt: skip
-                after = max(seq, feed.delivered)
-            feed.subs.setdefault(key, {})[peer.id] = after
+                                  "position": {"epoch": epoch, "seq": start}}))  # fmt: skip
+            # Whatever this process delivered after that position, the new subscriber missed.
+            for e in await self._replay(feed, start):
+                if key in topics_of(hall_id, e):
+                    peer.offer(event_message(key, e))
+            feed.subs.setdefault(key, {})[peer.id] = max(start, feed.delivered)
 
     def unsubscribe(self, peer: Peer, hall_id: str, topic: Topic) -> bool:
         feed = self.feeds.get(hall_id)
@@ -178,9 +183,18 @@ class Hub:
         if feed is None:
             position = await self.store.stream_position(hall_id)
             assert position is not None  # the caller resolved the hall
-            feed = self.feeds.setdefault(
-                hall_id, HallFeed(hall_id, position[0], position[1], deque(maxlen=self.ring_size))
-            )
+            # Start with the recent past in memory: after a restart, clients resuming
+            # from where they were are served without a database read each.
+            ring: deque[StoredEvent] = deque(maxlen=self.ring_size)
+            after = max(0, position[1] - self.ring_size)
+            while after < position[1]:
+                page = await self.store.read_events(hall_id, after, 1000)
+                page = [e for e in page if e.seq <= position[1]]
+                if not page:
+                    break
+                ring.extend(page)
+                after = page[-1].seq
+            feed = self.feeds.setdefault(hall_id, HallFeed(hall_id, position[0], position[1], ring))
             if hall_id not in self._feeders:
                 self._feeders[hall_id] = asyncio.create_task(self._run_feed(feed))
         return feed
