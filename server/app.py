@@ -83,6 +83,7 @@ def create_app(settings: Settings, *, clock: Clock = _utcnow) -> Starlette:
         Snapshots(ctx, st.tickets),
         poll_s=settings.ws_poll_s,
         heartbeat_s=settings.ws_heartbeat_s,
+        metrics=metrics,
     )
     spec = openapi.build(ENDPOINTS, _version())
 

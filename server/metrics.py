@@ -42,6 +42,21 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
             registry=self.registry,
         )
+        self.ws_connections = Gauge(
+            "onewindow_ws_connections", "Open WebSocket connections", registry=self.registry
+        )
+        self.ws_closed = Counter(
+            "onewindow_ws_server_closes",
+            "WebSocket connections closed by the server",
+            ["code"],
+            registry=self.registry,
+        )
+        self.ws_gap_fills = Counter(
+            "onewindow_ws_gap_fills",
+            "Times a stream gap (lost bus message) was filled from the store",
+            ["hall"],
+            registry=self.registry,
+        )
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         self.latency.labels(method, route, str(status)).observe(seconds)

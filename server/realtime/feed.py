@@ -37,7 +37,11 @@ class HallFeed:
 
 
 async def advance(
-    store: Store, feed: HallFeed, batch: Sequence[StoredEvent] | int, deliver: Deliver
+    store: Store,
+    feed: HallFeed,
+    batch: Sequence[StoredEvent] | int,
+    deliver: Deliver,
+    on_gap: Callable[[], None] | None = None,
 ) -> bool:
     """Deliver what is new in ``batch`` (events, or a seq known to exist), filling gaps
     from the store. Returns False if the stream's epoch changed under us."""
@@ -49,6 +53,8 @@ async def advance(
         for e in fresh:
             _push(feed, e, deliver)
         return True
+    if on_gap is not None and target > feed.delivered:
+        on_gap()
     while feed.delivered < target:
         page = await store.read_events(feed.hall_id, feed.delivered, READ_PAGE)
         if not page:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from ..bus.base import Bus
+from ..metrics import Metrics
 from ..store.store import Store
 from ..store.tx import StoredEvent
 from .feed import HallFeed, advance
@@ -67,7 +68,9 @@ class Hub:
         max_replay: int = 5000,
         poll_s: float = 1.0,
         heartbeat_s: float = 15.0,
+        metrics: Metrics | None = None,
     ) -> None:
+        self.metrics = metrics or Metrics()
         self.store = store
         self.bus = bus
         self.snapshots = snapshots
@@ -106,9 +109,11 @@ class Hub:
 
     def attach(self, peer: Peer) -> None:
         self.peers[peer.id] = peer
+        self.metrics.ws_connections.set(len(self.peers))
 
     def detach(self, peer: Peer) -> None:
         self.peers.pop(peer.id, None)
+        self.metrics.ws_connections.set(len(self.peers))
         for feed in self.feeds.values():
             for subs in feed.subs.values():
                 subs.pop(peer.id, None)
@@ -219,7 +224,10 @@ class Hub:
                         continue
                     batch = position[1] if position[0] == feed.epoch else -1
                 async with feed.lock:
-                    if batch == -1 or not await advance(self.store, feed, batch, self._deliver):
+                    gap = self.metrics.ws_gap_fills.labels(feed.hall_id).inc
+                    if batch == -1 or not await advance(
+                        self.store, feed, batch, self._deliver, gap
+                    ):
                         await self._reset(feed)
             except Exception:
                 log.exception("hall %s: delivery failed; the next poll retries", feed.hall_id)
@@ -252,6 +260,7 @@ class Hub:
                 if peer is not None and not peer.offer(text):
                     subs.pop(peer_id, None)
                     peer.kick(CloseCode.TOO_SLOW, "too slow; reconnect and resume")
+                    self.metrics.ws_closed.labels(str(int(CloseCode.TOO_SLOW))).inc()
         if e.type.startswith("ticket.") and any(t.startswith("ticket:") for t in feed.subs):
             self._schedule_positions(feed)
 
