@@ -46,5 +46,7 @@ def window_event(kind: str, window: Window) -> NewEvent:
             "window_name": window.name,
             "state": window.state.value,
             "pause_reason": window.pause_reason,
+            # Staff names are shown on window screens; citizens' never are.
+            "clerk_name": window.clerk_name,
         },
     )

@@ -100,6 +100,7 @@ class Window:
     state: WindowState = WindowState.CLOSED
     current_ticket_id: str | None = None
     clerk_id: str | None = None
+    clerk_name: str | None = None
     pause_reason: str | None = None
     priority_streak: int = 0  # priority calls since this window served a walk-in
     appointment_streak: int = 0  # green-channel calls since it served an appointment

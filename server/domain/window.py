@@ -36,7 +36,9 @@ def _illegal(window: Window, action_en: str, action_zh: str) -> Conflict:
 def open_(window: Window, clerk_id: str) -> Window:
     if window.state is not WindowState.CLOSED:
         raise _illegal(window, "open", "开启")
-    return replace(window, state=WindowState.OPEN, clerk_id=clerk_id, pause_reason=None)
+    return replace(
+        window, state=WindowState.OPEN, clerk_id=clerk_id, clerk_name=None, pause_reason=None
+    )
 
 
 def pause(window: Window, reason: str | None) -> Window:
@@ -58,6 +60,7 @@ def close(window: Window) -> Window:
         window,
         state=WindowState.CLOSED,
         clerk_id=None,
+        clerk_name=None,
         pause_reason=None,
         priority_streak=0,
         appointment_streak=0,

@@ -31,6 +31,7 @@ def window_dict(w: Window, current: Ticket | None) -> dict[str, Any]:
         "state": w.state.value,
         "services": list(w.services),
         "pause_reason": w.pause_reason,
+        "clerk_name": w.clerk_name,
         "current": (
             {"number": current.number, "service": current.service, "state": current.state.value}
             if current is not None

@@ -29,6 +29,10 @@ TICKET_COLUMNS = (
 )
 
 
+# The clerk's display name rides along with a window: window screens show it.
+WINDOW_COLUMNS = "*, (SELECT display_name FROM users u WHERE u.id = windows.clerk_id) AS clerk_name"
+
+
 def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
@@ -64,6 +68,7 @@ def window(r: Row, services: Iterable[str]) -> Window:
         current_ticket_id=r["current_ticket_id"],
         clerk_id=r["clerk_id"],
         pause_reason=r["pause_reason"],
+        clerk_name=r.get("clerk_name"),
         priority_streak=r["priority_streak"],
         appointment_streak=r["appointment_streak"],
     )

@@ -119,7 +119,8 @@ class Store:
     async def windows(self, hall_id: str) -> list[Window]:
         async with self.db.reader() as c:
             found = await c.fetch(
-                "SELECT * FROM windows WHERE hall_id = $1 ORDER BY number", hall_id
+                f"SELECT {rows.WINDOW_COLUMNS} FROM windows WHERE hall_id = $1 ORDER BY number",
+                hall_id,
             )
             links = await c.fetch(
                 "SELECT window_id, service_code FROM window_services WHERE hall_id = $1"
@@ -133,7 +134,9 @@ class Store:
 
     async def window(self, window_id: str) -> Window | None:
         async with self.db.reader() as c:
-            r = await c.fetchrow("SELECT * FROM windows WHERE id = $1", window_id)
+            r = await c.fetchrow(
+                f"SELECT {rows.WINDOW_COLUMNS} FROM windows WHERE id = $1", window_id
+            )
             if r is None:
                 return None
             codes = await c.fetch(

@@ -45,7 +45,8 @@ class Tx:
     async def window(self, window_id: str, *, lock: bool = True) -> Window | None:
         # The service list rides along in one round trip: this runs on every window command.
         r = await self.conn.fetchrow(
-            f"SELECT *, (SELECT {self.dialect.concat_services} FROM window_services s"
+            f"SELECT {rows.WINDOW_COLUMNS}, (SELECT {self.dialect.concat_services}"
+            " FROM window_services s"
             "  WHERE s.window_id = windows.id) AS service_codes"
             " FROM windows WHERE id = $1 AND hall_id = $2"
             f" {self.dialect.for_update if lock else ''}",

@@ -102,8 +102,10 @@ class Windows:
                     f"you are still signed in at window {busy}",
                     f"您仍在{busy}号窗口登录，请先关闭该窗口",
                 )
-            w = wn.open_(w, actor.id)
-            return await self._save(tx, w, None, window_event("opened", w))
+            await tx.update_window(wn.open_(w, actor.id))
+            w = await tx.window(w.id, lock=False) or w  # re-read: the clerk's name comes with it
+            tx.emit(window_event("opened", w))
+            return WindowResult(w, None)
 
         return await self._run(window_id, actor, step, opening=True)
 

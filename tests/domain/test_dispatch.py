@@ -281,6 +281,7 @@ def test_window_event_is_display_safe(state: WindowState) -> None:
         "window_name": "3号窗口",
         "state": state.value,
         "pause_reason": "午休",
+        "clerk_name": None,
     }
     text = dumped(event.data)
     assert "c1" not in text and "t1" not in text
