@@ -195,10 +195,11 @@ class TestStoreContract:
             priority_streak=2,
             appointment_streak=5,
         )
+        read_back = replace(changed, clerk_name="窗口1")  # the clerk's display name joins in
         async with store.write(hall.id, datetime.now(UTC)) as tx:
             await tx.update_window(changed)
-            assert await tx.window(w.id) == changed
-        assert await store.window(w.id) == changed
+            assert await tx.window(w.id) == read_back
+        assert await store.window(w.id) == read_back
 
     # --- ticket numbers -------------------------------------------------------------
 
