@@ -38,6 +38,7 @@ class Endpoint:
     auth: bool = False
     tag: str = "queue"
     query: tuple[tuple[str, str, bool], ...] = ()  # (name, description, required)
+    headers: tuple[tuple[str, str, bool], ...] = ()
 
 
 def error_response(err: OneWindowError) -> JSONResponse:

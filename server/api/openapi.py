@@ -54,6 +54,10 @@ def _operation(ep: Endpoint) -> dict[str, Any]:
         {"name": n, "in": "query", "required": req, "description": d, "schema": {"type": "string"}}
         for n, d, req in ep.query
     ]
+    params += [
+        {"name": n, "in": "header", "required": req, "description": d, "schema": {"type": "string"}}
+        for n, d, req in ep.headers
+    ]
     ok: dict[str, Any] = {"description": "OK"}
     if ep.response is not None:
         ok["content"] = {"application/json": {"schema": _ref(ep.response)}}

@@ -14,7 +14,7 @@ from . import schemas
 from .http import Endpoint, ok
 from .state import actor, require_role, staff_ticket, state, window_out
 
-Op = Callable[[Windows, str, Actor, Any], Awaitable[WindowResult]]
+Op = Callable[[Windows, str, Actor, Any, str | None], Awaitable[WindowResult]]
 
 
 def _endpoint(
@@ -25,11 +25,14 @@ def _endpoint(
         assert who is not None
         require_role(who, Role.CLERK, Role.SUPERVISOR, Role.ADMIN)
         st = state(request)
-        result = await op(st.windows, request.path_params["window"], who, payload)
+        # A client may retry with the same Idempotency-Key: the command runs once.
+        key = request.headers.get("idempotency-key") or None
+        result = await op(st.windows, request.path_params["window"], who, payload, key)
         return ok(
             schemas.WindowOpResult(
                 window=window_out(result.window, result.ticket if _holds(result) else None),
                 ticket=staff_ticket(result.ticket) if result.ticket is not None else None,
+                replayed=result.replayed,
             )
         )
 
@@ -42,6 +45,9 @@ def _endpoint(
         body,
         auth=True,
         tag="windows",
+        headers=(
+            ("Idempotency-Key", "retry-safe command id: a repeat is answered, not run", False),
+        ),
     )
 
 
@@ -55,15 +61,15 @@ def _transfer(body: schemas.TransferRequest) -> TransferRequest:
 
 
 ENDPOINTS = (
-    _endpoint("open", "Open the window and sign in at it", lambda w, i, a, _: w.open(i, a)),
-    _endpoint("pause", "Pause (暂离) with a reason", lambda w, i, a, b: w.pause(i, a, b.reason), schemas.PauseRequest),
-    _endpoint("resume", "Resume after a pause", lambda w, i, a, _: w.resume(i, a)),
-    _endpoint("close", "Close the window", lambda w, i, a, _: w.close(i, a)),
-    _endpoint("call-next", "Call the next ticket (叫号)", lambda w, i, a, _: w.call_next(i, a)),
-    _endpoint("recall", "Call the current ticket again (重呼)", lambda w, i, a, _: w.recall(i, a)),
-    _endpoint("no-show", "The called citizen did not come (过号)", lambda w, i, a, _: w.no_show(i, a)),
-    _endpoint("call-back", "Call a passed ticket again (召回)", lambda w, i, a, b: w.call_back(i, a, b.ticket), schemas.CallBackRequest),
-    _endpoint("start", "Start serving the called citizen", lambda w, i, a, _: w.start(i, a)),
-    _endpoint("finish", "Finish serving (办结)", lambda w, i, a, _: w.finish(i, a)),
-    _endpoint("transfer", "Transfer the current ticket (转号)", lambda w, i, a, b: w.transfer(i, a, _transfer(b)), schemas.TransferRequest),
+    _endpoint("open", "Open the window and sign in at it", lambda w, i, a, _, k: w.open(i, a, command_id=k)),
+    _endpoint("pause", "Pause (暂离) with a reason", lambda w, i, a, b, k: w.pause(i, a, b.reason, command_id=k), schemas.PauseRequest),
+    _endpoint("resume", "Resume after a pause", lambda w, i, a, _, k: w.resume(i, a, command_id=k)),
+    _endpoint("close", "Close the window", lambda w, i, a, _, k: w.close(i, a, command_id=k)),
+    _endpoint("call-next", "Call the next ticket (叫号)", lambda w, i, a, _, k: w.call_next(i, a, command_id=k)),
+    _endpoint("recall", "Call the current ticket again (重呼)", lambda w, i, a, _, k: w.recall(i, a, command_id=k)),
+    _endpoint("no-show", "The called citizen did not come (过号)", lambda w, i, a, _, k: w.no_show(i, a, command_id=k)),
+    _endpoint("call-back", "Call a passed ticket again (召回)", lambda w, i, a, b, k: w.call_back(i, a, b.ticket, command_id=k), schemas.CallBackRequest),
+    _endpoint("start", "Start serving the called citizen", lambda w, i, a, _, k: w.start(i, a, command_id=k)),
+    _endpoint("finish", "Finish serving (办结)", lambda w, i, a, _, k: w.finish(i, a, command_id=k)),
+    _endpoint("transfer", "Transfer the current ticket (转号)", lambda w, i, a, b, k: w.transfer(i, a, _transfer(b), command_id=k), schemas.TransferRequest),
 )  # fmt: skip

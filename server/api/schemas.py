@@ -106,6 +106,7 @@ class WindowOut(BaseModel):
     state: Literal["closed", "open", "paused", "serving"]
     services: list[str]
     pause_reason: str | None
+    clerk_name: str | None = None
     current: CurrentTicket | None
 
 
@@ -169,6 +170,10 @@ class StaffTicket(BaseModel):
 class WindowOpResult(BaseModel):
     window: WindowOut
     ticket: StaffTicket | None
+    replayed: bool = Field(
+        default=False,
+        description="true when this Idempotency-Key was already run: nothing was done",
+    )
 
 
 class EventOut(BaseModel):

@@ -62,6 +62,7 @@ def window_out(w: Window, current: Ticket | None) -> schemas.WindowOut:
         state=w.state.value,
         services=list(w.services),
         pause_reason=w.pause_reason,
+        clerk_name=w.clerk_name,
         current=(
             schemas.CurrentTicket(
                 number=current.number, service=current.service, state=current.state

@@ -18,18 +18,21 @@ log = logging.getLogger(__name__)
 Op = Callable[[Windows, Actor, Command], Awaitable[WindowResult]]
 
 OPS: dict[str, Op] = {
-    "open": lambda w, a, m: w.open(m.window, a),
-    "close": lambda w, a, m: w.close(m.window, a),
-    "pause": lambda w, a, m: w.pause(m.window, a, m.reason),
-    "resume": lambda w, a, m: w.resume(m.window, a),
-    "call_next": lambda w, a, m: w.call_next(m.window, a),
-    "recall": lambda w, a, m: w.recall(m.window, a),
-    "no_show": lambda w, a, m: w.no_show(m.window, a),
-    "call_back": lambda w, a, m: w.call_back(m.window, a, m.ticket or ""),
-    "start": lambda w, a, m: w.start(m.window, a),
-    "finish": lambda w, a, m: w.finish(m.window, a),
+    "open": lambda w, a, m: w.open(m.window, a, command_id=m.cid),
+    "close": lambda w, a, m: w.close(m.window, a, command_id=m.cid),
+    "pause": lambda w, a, m: w.pause(m.window, a, m.reason, command_id=m.cid),
+    "resume": lambda w, a, m: w.resume(m.window, a, command_id=m.cid),
+    "call_next": lambda w, a, m: w.call_next(m.window, a, command_id=m.cid),
+    "recall": lambda w, a, m: w.recall(m.window, a, command_id=m.cid),
+    "no_show": lambda w, a, m: w.no_show(m.window, a, command_id=m.cid),
+    "call_back": lambda w, a, m: w.call_back(m.window, a, m.ticket or "", command_id=m.cid),
+    "start": lambda w, a, m: w.start(m.window, a, command_id=m.cid),
+    "finish": lambda w, a, m: w.finish(m.window, a, command_id=m.cid),
     "transfer": lambda w, a, m: w.transfer(
-        m.window, a, TransferRequest(m.service, m.target_window, m.keep_place, m.reason)
+        m.window,
+        a,
+        TransferRequest(m.service, m.target_window, m.keep_place, m.reason),
+        command_id=m.cid,
     ),
 }
 
@@ -57,6 +60,7 @@ async def run_command(app: AppState, actor: Actor | None, msg: Command) -> dict[
         "op": "reply",
         "ref": msg.ref,
         "ok": True,
+        "replayed": result.replayed,
         "window": window_dict(result.window, held),
         "ticket": staff_ticket_dict(t) if t is not None else None,
     }

@@ -69,6 +69,9 @@ class Command(_Msg):
         "call_back", "start", "finish", "transfer",
     ]  # fmt: skip
     ref: int | str
+    # A command id the console keeps across retries: a command arriving again
+    # with the same id at the same window is answered, not run again.
+    cid: str | None = Field(default=None, min_length=8, max_length=64)
     window: str = Field(max_length=64)
     ticket: str | None = Field(default=None, max_length=64)
     service: str | None = Field(default=None, max_length=8)

@@ -66,6 +66,26 @@ class Tx:
         )
         return None if n is None else int(n)
 
+    async def command_seen(self, window_id: str, command_id: str) -> tuple[str, str | None] | None:
+        """(command id, ticket id) if this window already ran this command."""
+        r = await self.conn.fetchrow(
+            "SELECT command_id, ticket_id FROM window_commands"
+            " WHERE window_id = $1 AND command_id = $2",
+            window_id,
+            command_id,
+        )
+        return None if r is None else (r["command_id"], r["ticket_id"])
+
+    async def record_command(self, window_id: str, command_id: str, ticket_id: str | None) -> None:
+        await self.conn.execute(
+            "INSERT INTO window_commands (window_id, command_id, ticket_id, at)"
+            " VALUES ($1, $2, $3, $4)",
+            window_id,
+            command_id,
+            ticket_id,
+            self.now,
+        )
+
     async def ticket(self, ticket_id: str) -> Ticket | None:
         r = await self.conn.fetchrow(
             f"SELECT {rows.TICKET_COLUMNS} FROM tickets WHERE id = $1 AND hall_id = $2"

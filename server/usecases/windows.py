@@ -24,6 +24,7 @@ from .context import Context
 class WindowResult:
     window: Window
     ticket: Ticket | None
+    replayed: bool = False  # a retried command: nothing was done this time
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +55,17 @@ class Windows:
         self.ctx = ctx
 
     async def _run(
-        self, window_id: str, actor: Actor, step: Step, *, opening: bool = False
+        self,
+        window_id: str,
+        actor: Actor,
+        step: Step,
+        command_id: str | None,
+        *,
+        opening: bool = False,
     ) -> WindowResult:
+        """Run ``step`` on the locked window. A ``command_id`` seen before at this window
+        is not run again: a console retrying after a dropped connection gets the
+        state its first attempt left, and no second ticket is called."""
         hall_id = await self.ctx.window_hall(window_id)
         now = self.ctx.clock()
         try:
@@ -66,7 +76,13 @@ class Windows:
                         "unknown_window", f"no window {window_id!r}", f"没有窗口 {window_id}"
                     )
                 authorize(actor, w, opening=opening)
+                if command_id is not None and (done := await tx.command_seen(w.id, command_id)):
+                    ticket = await tx.ticket(done[1]) if done[1] else None
+                    return WindowResult(w, ticket, replayed=True)
                 result = await step(tx, w)
+                if command_id is not None:
+                    ticket_id = result.ticket.id if result.ticket else None
+                    await tx.record_command(w.id, command_id, ticket_id)
         except UniqueViolation as exc:
             # Calling back or moving a ticket whose citizen has since taken another one.
             raise Conflict(
@@ -93,7 +109,9 @@ class Windows:
 
     # --- the window itself ------------------------------------------------------------
 
-    async def open(self, window_id: str, actor: Actor) -> WindowResult:
+    async def open(
+        self, window_id: str, actor: Actor, *, command_id: str | None = None
+    ) -> WindowResult:
         async def step(tx: Tx, w: Window) -> WindowResult:
             busy = await tx.clerk_window(actor.id, other_than=w.id)
             if busy is not None:
@@ -107,32 +125,40 @@ class Windows:
             tx.emit(window_event("opened", w))
             return WindowResult(w, None)
 
-        return await self._run(window_id, actor, step, opening=True)
+        return await self._run(window_id, actor, step, command_id, opening=True)
 
-    async def pause(self, window_id: str, actor: Actor, reason: str | None) -> WindowResult:
+    async def pause(
+        self, window_id: str, actor: Actor, reason: str | None, *, command_id: str | None = None
+    ) -> WindowResult:
         async def step(tx: Tx, w: Window) -> WindowResult:
             w = wn.pause(w, reason)
             return await self._save(tx, w, None, window_event("paused", w))
 
-        return await self._run(window_id, actor, step)
+        return await self._run(window_id, actor, step, command_id)
 
-    async def resume(self, window_id: str, actor: Actor) -> WindowResult:
+    async def resume(
+        self, window_id: str, actor: Actor, *, command_id: str | None = None
+    ) -> WindowResult:
         async def step(tx: Tx, w: Window) -> WindowResult:
             w = wn.resume(w)
             return await self._save(tx, w, None, window_event("resumed", w))
 
-        return await self._run(window_id, actor, step)
+        return await self._run(window_id, actor, step, command_id)
 
-    async def close(self, window_id: str, actor: Actor) -> WindowResult:
+    async def close(
+        self, window_id: str, actor: Actor, *, command_id: str | None = None
+    ) -> WindowResult:
         async def step(tx: Tx, w: Window) -> WindowResult:
             w = wn.close(w)
             return await self._save(tx, w, None, window_event("closed", w))
 
-        return await self._run(window_id, actor, step)
+        return await self._run(window_id, actor, step, command_id)
 
     # --- tickets at the window --------------------------------------------------------
 
-    async def call_next(self, window_id: str, actor: Actor) -> WindowResult:
+    async def call_next(
+        self, window_id: str, actor: Actor, *, command_id: str | None = None
+    ) -> WindowResult:
         policy = self.ctx.policy
 
         async def step(tx: Tx, w: Window) -> WindowResult:
@@ -149,24 +175,30 @@ class Windows:
             w = wn.occupy(w, t.id, streak, appointments)
             return await self._save(tx, w, t, ticket_event("called", t, w))
 
-        return await self._run(window_id, actor, step)
+        return await self._run(window_id, actor, step, command_id)
 
-    async def recall(self, window_id: str, actor: Actor) -> WindowResult:
+    async def recall(
+        self, window_id: str, actor: Actor, *, command_id: str | None = None
+    ) -> WindowResult:
         async def step(tx: Tx, w: Window) -> WindowResult:
             t = tk.recall(await self._current(tx, w), w.id, tx.now)
             return await self._save(tx, w, t, ticket_event("recalled", t, w))
 
-        return await self._run(window_id, actor, step)
+        return await self._run(window_id, actor, step, command_id)
 
-    async def no_show(self, window_id: str, actor: Actor) -> WindowResult:
+    async def no_show(
+        self, window_id: str, actor: Actor, *, command_id: str | None = None
+    ) -> WindowResult:
         async def step(tx: Tx, w: Window) -> WindowResult:
             t = tk.no_show(await self._current(tx, w), w.id, tx.now)
             w = wn.release(w)
             return await self._save(tx, w, t, ticket_event("no_show", t, w))
 
-        return await self._run(window_id, actor, step)
+        return await self._run(window_id, actor, step, command_id)
 
-    async def call_back(self, window_id: str, actor: Actor, ticket_id: str) -> WindowResult:
+    async def call_back(
+        self, window_id: str, actor: Actor, ticket_id: str, *, command_id: str | None = None
+    ) -> WindowResult:
         async def step(tx: Tx, w: Window) -> WindowResult:
             wn.require_free(w, "call back", "召回")
             t = await tx.ticket(ticket_id)
@@ -182,24 +214,30 @@ class Windows:
             w = wn.occupy(w, t.id, w.priority_streak)
             return await self._save(tx, w, t, ticket_event("called_back", t, w))
 
-        return await self._run(window_id, actor, step)
+        return await self._run(window_id, actor, step, command_id)
 
-    async def start(self, window_id: str, actor: Actor) -> WindowResult:
+    async def start(
+        self, window_id: str, actor: Actor, *, command_id: str | None = None
+    ) -> WindowResult:
         async def step(tx: Tx, w: Window) -> WindowResult:
             t = tk.start(await self._current(tx, w), w.id, tx.now)
             return await self._save(tx, w, t, ticket_event("started", t, w))
 
-        return await self._run(window_id, actor, step)
+        return await self._run(window_id, actor, step, command_id)
 
-    async def finish(self, window_id: str, actor: Actor) -> WindowResult:
+    async def finish(
+        self, window_id: str, actor: Actor, *, command_id: str | None = None
+    ) -> WindowResult:
         async def step(tx: Tx, w: Window) -> WindowResult:
             t = tk.finish(await self._current(tx, w), w.id, tx.now)
             w = wn.release(w)
             return await self._save(tx, w, t, ticket_event("finished", t, w))
 
-        return await self._run(window_id, actor, step)
+        return await self._run(window_id, actor, step, command_id)
 
-    async def transfer(self, window_id: str, actor: Actor, req: TransferRequest) -> WindowResult:
+    async def transfer(
+        self, window_id: str, actor: Actor, req: TransferRequest, *, command_id: str | None = None
+    ) -> WindowResult:
         # Resolved before the transaction: inside it, a second pooled connection
         # could wait on a pool that the transactions themselves have drained.
         hall_id = await self.ctx.window_hall(window_id)
@@ -233,4 +271,4 @@ class Windows:
             ev.data["keep_place"] = req.keep_place
             return await self._save(tx, w, t, ev)
 
-        return await self._run(window_id, actor, step)
+        return await self._run(window_id, actor, step, command_id)

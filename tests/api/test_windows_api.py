@@ -105,3 +105,32 @@ async def test_openapi_and_metrics(api: Api) -> None:
     )
     health = (await api.client.get("/healthz")).json()
     assert health == {"status": "ok", "database": True, "redis": None}
+
+
+async def test_a_retried_command_runs_once(api: Api) -> None:
+    """A console that lost the reply retries with the same key: one ticket is called."""
+    clerk = await api.login(api.hall.clerk(1).username)
+    w1 = api.hall.window(1)
+    for _ in range(2):
+        await api.client.post(f"/api/halls/{api.hall.id}/tickets", json={"service": "A"})
+    await api.client.post(f"/api/windows/{w1}/open", headers=clerk)
+    retry = {**clerk, "idempotency-key": "cmd-0001-call"}
+    first = (await api.client.post(f"/api/windows/{w1}/call-next", headers=retry)).json()
+    again = (await api.client.post(f"/api/windows/{w1}/call-next", headers=retry)).json()
+    assert first["replayed"] is False and again["replayed"] is True
+    assert again["ticket"]["number"] == first["ticket"]["number"] == "A001"
+    counts = {
+        s["code"]: s["waiting"]
+        for s in (await api.client.get(f"/api/halls/{api.hall.id}")).json()["services"]
+    }
+    assert counts["A"] == 1  # A002 still waits
+    # A new key is a new command.
+    await api.client.post(
+        f"/api/windows/{w1}/no-show", headers={**clerk, "idempotency-key": "cmd-0002-pass"}
+    )
+    nxt = (
+        await api.client.post(
+            f"/api/windows/{w1}/call-next", headers={**clerk, "idempotency-key": "cmd-0003-call"}
+        )
+    ).json()
+    assert nxt["ticket"]["number"] == "A002"
