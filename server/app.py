@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
-from .api import openapi, routes_public, routes_windows
+from .api import openapi, routes_notices, routes_public, routes_windows
 from .api.http import BodyReader, route
 from .api.state import AppState
 from .auth import TokenSigner
@@ -28,13 +28,14 @@ from .realtime.snapshot import Snapshots
 from .settings import Settings
 from .store.store import Store
 from .usecases.context import Clock, Context
+from .usecases.notices import Notices
 from .usecases.ratelimit import Limit, MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from .usecases.tickets import Limits, Tickets
 from .usecases.windows import Windows
 
 log = logging.getLogger("onewindow")
 
-ENDPOINTS = (*routes_public.ENDPOINTS, *routes_windows.ENDPOINTS)
+ENDPOINTS = (*routes_public.ENDPOINTS, *routes_windows.ENDPOINTS, *routes_notices.ENDPOINTS)
 DAY_END_CHECK_S = 60.0
 
 
@@ -75,6 +76,7 @@ def create_app(settings: Settings, *, clock: Clock = _utcnow) -> Starlette:
         signer=TokenSigner(settings.secret),
         metrics=metrics,
         reader=BodyReader(settings.max_body_bytes),
+        notices=Notices(ctx),
         redis=redis,
     )
     hub = Hub(

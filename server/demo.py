@@ -42,6 +42,12 @@ CALENDAR = {
     **{f"2027-02-{d:02d}": False for d in range(6, 13)},
 }
 
+NOTICES = (
+    ("hours", "办公时间", "周一至周日 7:00—22:00。取号截止后仍在等候的群众，窗口将延时服务至办结。"),
+    ("materials", "社保卡补办所需材料", "1. 本人有效身份证件原件；2. 近期免冠彩色照片一张（可现场拍摄）；3. 代办的须提供代办人身份证件。"),
+    ("policy", "绿色通道", "70周岁以上老人、残疾人、孕妇、现役军人可取“爱心号”优先办理，请向导服台工作人员咨询。"),
+)
+
 
 async def seed_demo(store: Store, now: datetime) -> bool:
     """Seed the demo hall unless it exists; returns whether anything was written."""
@@ -61,6 +67,13 @@ async def seed_demo(store: Store, now: datetime) -> bool:
         (f"clerk{i}", f"窗口人员{i}", Role.CLERK, HALL_ID, DEMO_PASSWORD)
         for i in range(1, CLERKS + 1)
     ]
+    async with store.write(HALL_ID, now) as tx:
+        for i, (kind, title, body) in enumerate(NOTICES):
+            await tx.save_notice(
+                {"id": f"demo-n{i + 1}", "hall_id": HALL_ID, "kind": kind, "title": title,
+                 "body": body, "position": i, "active": True},
+                insert=True,
+            )  # fmt: skip
     for username, display, role, hall_id, password in staff:
         await store.add_user(
             User(f"u-{username}", username, display, role, hall_id, hash_password(password)), now

@@ -53,6 +53,22 @@ class TransferRequest(Strict):
         return self
 
 
+class NoticeIn(Strict):
+    kind: Literal["policy", "materials", "hours", "general"] = "general"
+    title: str = Field(min_length=1, max_length=100)
+    body: str = Field(default="", max_length=2000)
+    position: int = Field(default=0, ge=0, le=10_000)
+    active: bool = True
+
+
+class NoticePatch(Strict):
+    kind: Literal["policy", "materials", "hours", "general"] | None = None
+    title: str | None = Field(default=None, min_length=1, max_length=100)
+    body: str | None = Field(default=None, max_length=2000)
+    position: int | None = Field(default=None, ge=0, le=10_000)
+    active: bool | None = None
+
+
 # --- responses ----------------------------------------------------------------------
 
 
@@ -174,6 +190,19 @@ class WindowOpResult(BaseModel):
         default=False,
         description="true when this Idempotency-Key was already run: nothing was done",
     )
+
+
+class NoticeOut(BaseModel):
+    id: str
+    kind: str
+    title: str
+    body: str
+    position: int
+    active: bool
+
+
+class NoticeList(BaseModel):
+    notices: list[NoticeOut]
 
 
 class EventOut(BaseModel):

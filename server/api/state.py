@@ -13,6 +13,7 @@ from ..domain.model import Actor, Role, Ticket, Window
 from ..metrics import Metrics
 from ..settings import Settings
 from ..usecases.context import Context
+from ..usecases.notices import Notices
 from ..usecases.tickets import Tickets
 from ..usecases.windows import Windows
 from . import schemas
@@ -28,6 +29,7 @@ class AppState:
     signer: TokenSigner
     metrics: Metrics
     reader: BodyReader
+    notices: Notices
     redis: Any | None = None
 
 

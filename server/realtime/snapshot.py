@@ -109,6 +109,10 @@ class Snapshots:
             ],
             "windows": [window_dict(w, current.get(w.id)) for w in windows],
             "latest_calls": await self._latest_calls(hall_id),
+            "notices": [
+                {k: n[k] for k in ("id", "kind", "title", "body")}
+                for n in await self.store.notices(hall_id, active_only=True)
+            ],
         }
 
     async def _latest_calls(self, hall_id: str) -> list[dict[str, Any]]:

@@ -227,6 +227,22 @@ class Store:
             )
         return [(r["finished_at"] - r["started_at"]).total_seconds() for r in found]
 
+    # --- notices --------------------------------------------------------------------
+
+    async def notices(self, hall_id: str, *, active_only: bool) -> list[dict[str, Any]]:
+        only = " AND active = 1" if active_only else ""
+        async with self.db.reader() as c:
+            found = await c.fetch(
+                f"SELECT {_NOTICE} FROM notices WHERE hall_id = $1{only} ORDER BY position, created_at",
+                hall_id,
+            )
+        return [_notice(r) for r in found]
+
+    async def notice(self, notice_id: str) -> dict[str, Any] | None:
+        async with self.db.reader() as c:
+            r = await c.fetchrow(f"SELECT {_NOTICE} FROM notices WHERE id = $1", notice_id)
+        return None if r is None else _notice(r)
+
     # --- the event log ---------------------------------------------------------------
 
     async def stream_position(self, hall_id: str) -> tuple[str, int] | None:
@@ -270,6 +286,13 @@ class Store:
             StoredEvent(hall_id, epoch, int(r["seq"]), r["type"], _load(r["data"]), r["at"])
             for r in found
         ]
+
+
+_NOTICE = "id, hall_id, kind, title, body, position, active"
+
+
+def _notice(r: Any) -> dict[str, Any]:
+    return {**r, "active": bool(r["active"])}
 
 
 def _load(data: Any) -> dict[str, Any]:

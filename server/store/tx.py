@@ -194,6 +194,25 @@ class Tx:
             w.priority_streak, w.appointment_streak,
         )  # fmt: skip
 
+    async def save_notice(self, n: dict[str, Any], *, insert: bool) -> None:
+        args = (n["id"], n["hall_id"], n["kind"], n["title"], n["body"], n["position"],
+                int(bool(n["active"])), self.now)  # fmt: skip
+        if insert:
+            await self.conn.execute(
+                "INSERT INTO notices (id, hall_id, kind, title, body, position, active,"
+                " created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+                *args,
+            )
+        else:
+            await self.conn.execute(
+                "UPDATE notices SET kind = $3, title = $4, body = $5, position = $6, active = $7,"
+                " updated_at = $8 WHERE id = $1 AND hall_id = $2",
+                *args,
+            )
+
+    async def delete_notice(self, notice_id: str) -> None:
+        await self.conn.execute("DELETE FROM notices WHERE id = $1", notice_id)
+
     async def flush_events(self) -> None:
         """Number and append the pending events; called once, right before commit."""
         if not self._pending:

@@ -41,9 +41,9 @@ class Context:
     _halls: dict[str, tuple[float, HallInfo]] = field(default_factory=dict)
     _window_halls: dict[str, str] = field(default_factory=dict)
 
-    async def hall(self, hall_id: str) -> HallInfo:
+    async def hall(self, hall_id: str, *, fresh: bool = False) -> HallInfo:
         hit = self._halls.get(hall_id)
-        if hit is not None and time.monotonic() - hit[0] < self.cache_seconds:
+        if not fresh and hit is not None and time.monotonic() - hit[0] < self.cache_seconds:
             return hit[1]
         hall = await self.store.hall(hall_id)
         if hall is None:
@@ -65,6 +65,9 @@ class Context:
     async def service(self, hall_id: str, code: str) -> Service:
         info = await self.hall(hall_id)
         svc = info.services.get(code)
+        if svc is None:
+            # Perhaps added since the hall was cached: look again before saying no.
+            svc = (await self.hall(hall_id, fresh=True)).services.get(code)
         if svc is None:
             raise NotFound(
                 "unknown_service",

@@ -12,7 +12,7 @@ from ..domain import identity
 from ..domain import ticket as tk
 from ..domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
 from ..domain.events import ticket_event
-from ..domain.model import KIND_PRIORITY, Actor, Channel, Ticket, TicketKind, TicketState
+from ..domain.model import KIND_PRIORITY, Actor, Channel, Role, Ticket, TicketKind, TicketState
 from .context import Context
 from .estimate import WaitEstimator
 from .issuing import Draft, IssueBatcher
@@ -183,3 +183,49 @@ class Tickets:
                 tx.emit(ticket_event("voided", done))
         await self.ctx.publish(hall_id, tx.events)
         return len(stale)
+
+    async def move(
+        self, ticket_id: str, actor: Actor, service: str | None, window_id: str | None,
+        keep_place: bool, reason: str | None,
+    ) -> Ticket:  # fmt: skip
+        """A supervisor moves a waiting ticket to another queue or window (转号)."""
+        t = await self.ctx.store.ticket(ticket_id)
+        if t is None:
+            raise NotFound("unknown_ticket", "no such ticket", "没有该号票")
+        if actor.role not in (Role.SUPERVISOR, Role.ADMIN) or actor.hall_id not in (
+            None,
+            t.hall_id,
+        ):
+            raise Forbidden(
+                "role_forbidden",
+                "only supervisors of this hall move tickets",
+                "只有本大厅值班主任可以转移号票",
+            )
+        if service is not None:
+            await self.ctx.service(t.hall_id, service)
+        if window_id is not None and await self.ctx.window_hall(window_id) != t.hall_id:
+            raise NotFound("unknown_window", "no such window in this hall", "本大厅没有该窗口")
+        now = self.ctx.clock()
+        async with self.ctx.store.write(t.hall_id, now) as tx:
+            current = await tx.ticket(ticket_id)
+            assert current is not None  # tickets are never deleted
+            if current.state is not TicketState.WAITING:
+                raise Conflict(
+                    "not_waiting",
+                    "only a waiting ticket can be moved; a called one is transferred by its window",
+                    "只有等候中的号票可以转移，已叫号的请由窗口转号",
+                )
+            t = tk.transfer(
+                current,
+                service=service or current.service,
+                target_window_id=window_id,
+                keep_place=keep_place,
+                reason=reason,
+                now=now,
+            )
+            await tx.update_ticket(t)
+            ev = ticket_event("transferred", t)
+            ev.data["keep_place"] = keep_place
+            tx.emit(ev)
+        await self.ctx.publish(t.hall_id, tx.events)
+        return t

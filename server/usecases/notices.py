@@ -1,0 +1,97 @@
+"""Information push (信息推送): notices that idle hall screens rotate through.
+
+Supervisors manage them; every change is an event on the hall's stream, so
+boards learn of it the same way they learn of calls.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+
+from ..domain.errors import Forbidden, NotFound
+from ..domain.events import NewEvent
+from ..domain.model import Actor, Role
+from .context import Context
+
+KINDS = ("policy", "materials", "hours", "general")
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    id: str
+    hall_id: str
+    kind: str
+    title: str
+    body: str
+    position: int = 0
+    active: bool = True
+
+
+def _require_manager(actor: Actor, hall_id: str) -> None:
+    if actor.role not in (Role.SUPERVISOR, Role.ADMIN) or actor.hall_id not in (None, hall_id):
+        raise Forbidden(
+            "role_forbidden",
+            "only supervisors of this hall manage notices",
+            "只有本大厅值班主任可以管理公告",
+        )
+
+
+def _changed(action: str, notice: Notice) -> NewEvent:
+    return NewEvent("notice.changed", {"notice": notice.id, "action": action})
+
+
+class Notices:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    async def list(self, hall_id: str, *, active_only: bool = True) -> list[Notice]:
+        await self.ctx.hall(hall_id)
+        rows = await self.ctx.store.notices(hall_id, active_only=active_only)
+        return [Notice(**r) for r in rows]
+
+    async def create(self, hall_id: str, actor: Actor, draft: Notice) -> Notice:
+        await self.ctx.hall(hall_id)
+        _require_manager(actor, hall_id)
+        notice = replace(draft, id=uuid.uuid4().hex, hall_id=hall_id)
+        async with self.ctx.store.write(hall_id, self.ctx.clock()) as tx:
+            await tx.save_notice(_fields(notice), insert=True)
+            tx.emit(_changed("created", notice))
+        await self.ctx.publish(hall_id, tx.events)
+        return notice
+
+    async def update(self, notice_id: str, actor: Actor, changes: dict[str, object]) -> Notice:
+        current = await self._get(notice_id)
+        _require_manager(actor, current.hall_id)
+        notice = replace(current, **changes)  # type: ignore[arg-type]
+        async with self.ctx.store.write(current.hall_id, self.ctx.clock()) as tx:
+            await tx.save_notice(_fields(notice), insert=False)
+            tx.emit(_changed("updated", notice))
+        await self.ctx.publish(current.hall_id, tx.events)
+        return notice
+
+    async def delete(self, notice_id: str, actor: Actor) -> None:
+        current = await self._get(notice_id)
+        _require_manager(actor, current.hall_id)
+        async with self.ctx.store.write(current.hall_id, self.ctx.clock()) as tx:
+            await tx.delete_notice(notice_id)
+            tx.emit(_changed("deleted", current))
+        await self.ctx.publish(current.hall_id, tx.events)
+
+    async def _get(self, notice_id: str) -> Notice:
+        found = await self.ctx.store.notice(notice_id)
+        if found is None:
+            raise NotFound("unknown_notice", "no such notice", "没有该公告")
+        return Notice(**found)
+
+
+def _fields(n: Notice) -> dict[str, object]:
+    return {
+        "id": n.id,
+        "hall_id": n.hall_id,
+        "kind": n.kind,
+        "title": n.title,
+        "body": n.body,
+        "position": n.position,
+        "active": n.active,
+    }
