@@ -32,6 +32,7 @@ from .usecases.notices import Notices
 from .usecases.ratelimit import Limit, MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from .usecases.tickets import Limits, Tickets
 from .usecases.windows import Windows
+from .web import Pages
 
 log = logging.getLogger("onewindow")
 
@@ -95,6 +96,7 @@ def create_app(settings: Settings, *, clock: Clock = _utcnow) -> Starlette:
     routes: list[BaseRoute] = [route(ep, st.reader, metrics.observe_request) for ep in ENDPOINTS]
     routes.append(Route("/openapi.json", openapi_json, methods=["GET"]))
     routes.append(WebSocketRoute("/ws", ws_endpoint))
+    routes += Pages().routes()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -67,6 +67,7 @@ class Session:
         writer = asyncio.create_task(self._write())
         try:
             self.offer(dumps({"op": "welcome", "heartbeat_s": self.hub.heartbeat_s,
+                              "server_time": self.app.ctx.clock().isoformat(),
                               "user": self._who()}))  # fmt: skip
             await self._read()
         except WebSocketDisconnect:
