@@ -1,4 +1,4 @@
-"""Notices for idle screens (信息推送), and supervisors moving waiting tickets."""
+"""Notices for idle screens (信息推送); the waiting queue and moving tickets, for supervisors."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..domain.errors import Forbidden
 from ..domain.model import Role
 from ..usecases.notices import Notice
 from . import schemas
@@ -61,7 +62,20 @@ async def move_ticket(request: Request, body: schemas.TransferRequest) -> Respon
     return ok(staff_ticket(t))
 
 
+async def queue(request: Request, _: Any) -> Response:
+    st = state(request)
+    who = actor(request)
+    assert who is not None
+    hall_id = request.path_params["hall"]
+    await st.ctx.hall(hall_id)
+    if who.hall_id not in (None, hall_id):
+        raise Forbidden("other_hall", "that hall is not yours", "该大厅不属于您")
+    found = await st.ctx.store.waiting(hall_id)
+    return ok(schemas.Queue(tickets=[staff_ticket(t) for t in found]))
+
+
 ENDPOINTS = (
+    Endpoint("GET", "/api/halls/{hall}/queue", queue, "Waiting tickets in dispatch order (staff)", schemas.Queue, auth=True, tag="windows"),
     Endpoint("GET", "/api/halls/{hall}/notices", list_notices, "Active notices for idle screens", schemas.NoticeList, tag="notices"),
     Endpoint("POST", "/api/halls/{hall}/notices", create_notice, "Add a notice (supervisor)", schemas.NoticeOut, schemas.NoticeIn, status=201, auth=True, tag="notices"),
     Endpoint("PATCH", "/api/notices/{notice}", update_notice, "Change a notice (supervisor)", schemas.NoticeOut, schemas.NoticePatch, auth=True, tag="notices"),

@@ -183,6 +183,10 @@ class StaffTicket(BaseModel):
     note: str | None
 
 
+class Queue(BaseModel):
+    tickets: list[StaffTicket]
+
+
 class WindowOpResult(BaseModel):
     window: WindowOut
     ticket: StaffTicket | None

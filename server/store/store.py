@@ -187,6 +187,16 @@ class Store:
             )
         return [rows.ticket(r) for r in found]
 
+    async def waiting(self, hall_id: str) -> list[Ticket]:
+        """Every waiting ticket of a hall, by class then queue time (staff views)."""
+        async with self.db.reader() as c:
+            found = await c.fetch(
+                f"SELECT {rows.TICKET_COLUMNS} FROM tickets WHERE hall_id = $1"
+                " AND state = 'waiting' ORDER BY priority, queue_at, seq_no",
+                hall_id,
+            )
+        return [rows.ticket(r) for r in found]
+
     async def waiting_counts(self, hall_id: str) -> dict[str, int]:
         async with self.db.reader() as c:
             found = await c.fetch(

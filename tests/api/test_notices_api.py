@@ -58,3 +58,15 @@ async def test_supervisor_moves_a_waiting_ticket(api: Api) -> None:
         f"/api/tickets/{t['id']}/move", json={"service": "B"}, headers=boss
     )
     assert again.status_code == 409 and again.json()["error"]["code"] == "not_waiting"
+
+
+async def test_staff_see_the_queue_in_dispatch_order(api: Api) -> None:
+    hall = api.hall.id
+    url = f"/api/halls/{hall}/tickets"
+    await api.client.post(url, json={"service": "A", "name": "张小三"})
+    await api.client.post(url, json={"service": "B", "kind": "green", "green_reason": "disabled"})
+    assert (await api.client.get(f"/api/halls/{hall}/queue")).status_code == 401
+    staff = await api.login(api.hall.clerk(1).username)
+    got = (await api.client.get(f"/api/halls/{hall}/queue", headers=staff)).json()["tickets"]
+    assert [t["number"] for t in got] == ["B001", "A001"]
+    assert got[1]["name_masked"] == "张*三"
