@@ -66,7 +66,10 @@ def create_app(settings: Settings, *, clock: Clock = _utcnow) -> Starlette:
     if settings.redis_url:
         import redis.asyncio as aioredis
 
-        redis = aioredis.from_url(settings.redis_url)
+        # Short timeouts: a hung Redis must cost a ticket request a moment, not seconds.
+        redis = aioredis.from_url(
+            settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5
+        )
         limiter = RedisRateLimiter(redis, settings.redis_prefix)
     limits = Limits(Limit.parse(settings.rate_limit_client), Limit.parse(settings.rate_limit_id))
     st = AppState(

@@ -42,6 +42,7 @@ _TIMEOUT_S = 2.0  # connect and command timeout: publish never hangs a commit fo
 _PING_AFTER_S = 5.0  # a silent subscription is pinged ...
 _DEAD_AFTER_S = 15.0  # ... and given up on (half-open TCP) when even that goes unanswered
 _WARN_EVERY_S = 5.0
+PUBLISH_BACKOFF_S = 1.0  # after a failed publish, skip Redis this long (the polls cover it)
 
 
 class RedisBus:
@@ -61,6 +62,7 @@ class RedisBus:
         self._started = False
         self._healthy = False
         self._warned: dict[str, float] = {}
+        self._quiet_until = 0.0
 
     @property
     def healthy(self) -> bool:
@@ -100,7 +102,9 @@ class RedisBus:
 
     async def publish(self, hall_id: str, events: Sequence[StoredEvent]) -> None:
         self._deliver(hall_id, events)
-        if self._client is None:
+        if self._client is None or time.monotonic() < self._quiet_until:
+            # Redis failed a moment ago: do not make every commit wait out a timeout;
+            # the other processes' store polls carry the events meanwhile.
             return
         payload = json.dumps(
             {
@@ -118,6 +122,7 @@ class RedisBus:
         try:
             await self._client.publish(self._channel, payload)
         except (RedisError, OSError) as exc:
+            self._quiet_until = time.monotonic() + PUBLISH_BACKOFF_S
             self._warn("publish", "bus: publish to Redis failed, peers catch up later: %r", exc)
 
     def listen(self, listener: Listener) -> Callable[[], None]:

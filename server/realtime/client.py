@@ -114,6 +114,8 @@ class OneWindowClient:
     async def _session(self) -> None:
         url = self.url if not self.token else f"{self.url}?token={self.token}"
         async with websockets.connect(url, max_size=2**22, open_timeout=10) as ws:
+            if self._stopping:  # stop() came while we were connecting
+                return
             self._ws = ws
             self.connections += 1
             for topic, ticket_token in self.topics.items():

@@ -7,10 +7,15 @@ processes share the traffic, so the limit is per hall, not per process.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,15 +57,26 @@ class MemoryRateLimiter:
 
 
 class RedisRateLimiter:
+    """Shared limits across processes; while Redis is unreachable, each process limits
+    on its own rather than refusing citizens their tickets."""
+
     def __init__(self, redis: Any, prefix: str) -> None:
         self._redis = redis
         self._prefix = prefix
+        self._fallback = MemoryRateLimiter()
+        self._warned_at = 0.0
 
     async def hit(self, key: str, limit: Limit) -> bool:
         window = int(time.time() // limit.seconds)
         name = f"{self._prefix}rl:{key}:{window}"
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.incr(name)
-            pipe.expire(name, limit.seconds + 1)
-            count, _ = await pipe.execute()
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.incr(name)
+                pipe.expire(name, limit.seconds + 1)
+                count, _ = await pipe.execute()
+        except (RedisError, OSError) as exc:
+            if time.monotonic() - self._warned_at > 5.0:
+                self._warned_at = time.monotonic()
+                log.warning("rate limits: Redis unreachable, limiting per process: %r", exc)
+            return await self._fallback.hit(key, limit)
         return int(count) <= limit.count
