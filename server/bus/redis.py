@@ -102,9 +102,9 @@ class RedisBus:
 
     async def publish(self, hall_id: str, events: Sequence[StoredEvent]) -> None:
         self._deliver(hall_id, events)
-        if self._client is None or time.monotonic() < self._quiet_until:
-            # Redis failed a moment ago: do not make every commit wait out a timeout;
-            # the other processes' store polls carry the events meanwhile.
+        if self._client is None or (not self._healthy and time.monotonic() < self._quiet_until):
+            # Redis failed a moment ago and is not back: do not make every commit wait
+            # out a timeout; the other processes' store polls carry the events meanwhile.
             return
         payload = json.dumps(
             {
