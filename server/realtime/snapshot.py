@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
+from ..api.state import staff_ticket, window_out
 from ..domain.model import Ticket, TicketState, Window
 from ..store.store import Store
 from ..usecases.context import Context
@@ -24,40 +25,13 @@ ATTEMPTS = 5
 
 
 def window_dict(w: Window, current: Ticket | None) -> dict[str, Any]:
-    return {
-        "id": w.id,
-        "number": w.number,
-        "name": w.name,
-        "state": w.state.value,
-        "services": list(w.services),
-        "pause_reason": w.pause_reason,
-        "clerk_name": w.clerk_name,
-        "current": (
-            {"number": current.number, "service": current.service, "state": current.state.value}
-            if current is not None
-            else None
-        ),
-    }
+    """The same shape as the HTTP API's WindowOut."""
+    return window_out(w, current).model_dump(mode="json")
 
 
 def staff_ticket_dict(t: Ticket) -> dict[str, Any]:
-    """A ticket as a clerk sees it: masked citizen data, never a raw ID number."""
-    return {
-        "id": t.id,
-        "number": t.number,
-        "service": t.service,
-        "kind": t.kind.value,
-        "state": t.state.value,
-        "recall_count": t.recall_count,
-        "transfer_count": t.transfer_count,
-        "issued_at": t.issued_at.isoformat(),
-        "called_at": t.called_at.isoformat() if t.called_at else None,
-        "started_at": t.started_at.isoformat() if t.started_at else None,
-        "name_masked": t.name_masked,
-        "id_masked": t.id_masked,
-        "phone_masked": t.phone_masked,
-        "note": t.note,
-    }
+    """A ticket as a clerk sees it (the HTTP API's StaffTicket): masked citizen data only."""
+    return staff_ticket(t).model_dump(mode="json")
 
 
 class Snapshots:
