@@ -31,6 +31,7 @@ class Peer(Protocol):
     id: int
 
     def offer(self, text: str) -> bool: ...
+    def room(self) -> int: ...
     def kick(self, code: CloseCode, reason: str) -> None: ...
 
 
@@ -123,15 +124,31 @@ class Hub:
     ) -> None:
         feed = await self._feed(hall_id)
         key = str(topic)
+        if since is not None and since.seq > feed.delivered:
+            # Ahead of this process: trusted only as far as the stream itself goes. A
+            # position from beyond its end (a database restored from a backup keeps its
+            # epoch) would otherwise skip real events as already seen.
+            position = await self.store.stream_position(hall_id)
+            if position is None or since.epoch != position[0] or since.seq > position[1]:
+                since = None
         snap: tuple[dict[str, Any], str, int] | None = None
         if since is None or not self._recoverable(feed, since):
             # Read outside the lock: a crowd of snapshots must not hold up live delivery.
             snap = await self.snapshots.build(hall_id, topic)
         async with feed.lock:
+            missed: list[StoredEvent] | None = None
             if since is not None and self._recoverable(feed, since):
+                missed = [
+                    e for e in await self._replay(feed, since.seq) if key in topics_of(hall_id, e)
+                ]
+                if len(missed) + 1 > peer.room():
+                    missed = None  # more than it could take in: a snapshot instead
+            if since is not None and missed is not None:
                 start = since.seq
                 # The position the client stands at: the replayed events follow from it.
                 peer.offer(self._subscribed(key, True, feed.epoch, start))
+                for e in missed:
+                    peer.offer(event_message(key, e))
             else:
                 if snap is None or snap[1] != feed.epoch or not feed.replayable_from(snap[2]):
                     snap = await self.snapshots.build(hall_id, topic)  # rare: build it in place
@@ -139,10 +156,10 @@ class Hub:
                 peer.offer(self._subscribed(key, False, epoch, start))
                 peer.offer(dumps({"op": "snapshot", "topic": key, "data": data,
                                   "position": {"epoch": epoch, "seq": start}}))  # fmt: skip
-            # Whatever this process delivered after that position, the new subscriber missed.
-            for e in await self._replay(feed, start):
-                if key in topics_of(hall_id, e):
-                    peer.offer(event_message(key, e))
+                # Whatever this process delivered after the snapshot, the subscriber missed.
+                for e in await self._replay(feed, start):
+                    if key in topics_of(hall_id, e):
+                        peer.offer(event_message(key, e))
             feed.subs.setdefault(key, {})[peer.id] = max(start, feed.delivered)
 
     def unsubscribe(self, peer: Peer, hall_id: str, topic: Topic) -> bool:

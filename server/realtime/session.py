@@ -26,6 +26,7 @@ from .topics import authorize_topic
 log = logging.getLogger(__name__)
 _ids = itertools.count(1)
 MAX_SUBSCRIPTIONS = 64
+KICK_GRACE_S = 5.0
 
 
 class Session:
@@ -40,6 +41,7 @@ class Session:
         self.closing: tuple[int, str] | None = None
         self.actor: Actor | None = None
         self.topics: dict[str, str] = {}  # topic -> hall
+        self._reader: asyncio.Task[None] | None = None
 
     # --- the hub's side ----------------------------------------------------------------
 
@@ -52,11 +54,22 @@ class Session:
         self.wake.set()
         return True
 
+    def room(self) -> int:
+        return self.limit - len(self.outbox)
+
     def kick(self, code: CloseCode, reason: str) -> None:
         if self.closing is None:
             self.closing = (int(code), reason)
             self.outbox.clear()
             self.wake.set()
+            # Out of the hub at once; and a peer too stuck to take even the close frame
+            # is let go after a grace period instead of being held for good.
+            self.hub.detach(self)
+            asyncio.get_running_loop().call_later(KICK_GRACE_S, self._abandon)
+
+    def _abandon(self) -> None:
+        if self._reader is not None and not self._reader.done():
+            self._reader.cancel()
 
     # --- the connection's side ---------------------------------------------------------
 
@@ -69,10 +82,16 @@ class Session:
             self.offer(dumps({"op": "welcome", "heartbeat_s": self.hub.heartbeat_s,
                               "server_time": self.app.ctx.clock().isoformat(),
                               "user": self._who()}))  # fmt: skip
-            await self._read()
-        except WebSocketDisconnect:
-            pass
+            self._reader = asyncio.create_task(self._read())
+            # Returns when the reader ends: the peer left, or was abandoned after a kick.
+            await asyncio.wait({self._reader})
+            if not self._reader.cancelled():
+                error = self._reader.exception()
+                if error is not None and not isinstance(error, WebSocketDisconnect):
+                    raise error
         finally:
+            if self._reader is not None:
+                self._reader.cancel()
             self.hub.detach(self)
             if self.closing is None:
                 self.closing = (int(CloseCode.NORMAL), "")
