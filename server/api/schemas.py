@@ -122,6 +122,7 @@ class WindowOut(BaseModel):
     state: Literal["closed", "open", "paused", "serving"]
     services: list[str]
     pause_reason: str | None
+    clerk_id: str | None = None
     clerk_name: str | None = None
     current: CurrentTicket | None
 
@@ -181,6 +182,7 @@ class StaffTicket(BaseModel):
     id_masked: str | None
     phone_masked: str | None
     note: str | None
+    target_window: str | None = None
 
 
 class Queue(BaseModel):

@@ -64,6 +64,7 @@ def window_out(w: Window, current: Ticket | None) -> schemas.WindowOut:
         state=w.state.value,
         services=list(w.services),
         pause_reason=w.pause_reason,
+        clerk_id=w.clerk_id,
         clerk_name=w.clerk_name,
         current=(
             schemas.CurrentTicket(
@@ -92,4 +93,5 @@ def staff_ticket(t: Ticket) -> schemas.StaffTicket:
         id_masked=t.id_masked,
         phone_masked=t.phone_masked,
         note=t.note,
+        target_window=t.target_window_id,
     )
