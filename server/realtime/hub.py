@@ -30,8 +30,7 @@ log = logging.getLogger(__name__)
 class Peer(Protocol):
     id: int
 
-    def offer(self, text: str) -> bool: ...
-    def room(self) -> int: ...
+    def offer(self, text: str, replay: bool = False) -> bool: ...
     def kick(self, code: CloseCode, reason: str) -> None: ...
 
 
@@ -136,30 +135,27 @@ class Hub:
             # Read outside the lock: a crowd of snapshots must not hold up live delivery.
             snap = await self.snapshots.build(hall_id, topic)
         async with feed.lock:
-            missed: list[StoredEvent] | None = None
+            # What a subscriber is owed on joining goes past the live outbox bound:
+            # it is bounded by max_replay, and a client cut off for being slow has
+            # by definition missed more than its outbox holds.
             if since is not None and self._recoverable(feed, since):
-                missed = [
-                    e for e in await self._replay(feed, since.seq) if key in topics_of(hall_id, e)
-                ]
-                if len(missed) + 1 > peer.room():
-                    missed = None  # more than it could take in: a snapshot instead
-            if since is not None and missed is not None:
                 start = since.seq
                 # The position the client stands at: the replayed events follow from it.
-                peer.offer(self._subscribed(key, True, feed.epoch, start))
-                for e in missed:
-                    peer.offer(event_message(key, e))
+                peer.offer(self._subscribed(key, True, feed.epoch, start), replay=True)
+                for e in await self._replay(feed, start):
+                    if key in topics_of(hall_id, e):
+                        peer.offer(event_message(key, e), replay=True)
             else:
                 if snap is None or snap[1] != feed.epoch or not feed.replayable_from(snap[2]):
                     snap = await self.snapshots.build(hall_id, topic)  # rare: build it in place
                 data, epoch, start = snap
-                peer.offer(self._subscribed(key, False, epoch, start))
+                peer.offer(self._subscribed(key, False, epoch, start), replay=True)
                 peer.offer(dumps({"op": "snapshot", "topic": key, "data": data,
-                                  "position": {"epoch": epoch, "seq": start}}))  # fmt: skip
+                                  "position": {"epoch": epoch, "seq": start}}), replay=True)  # fmt: skip
                 # Whatever this process delivered after the snapshot, the subscriber missed.
                 for e in await self._replay(feed, start):
                     if key in topics_of(hall_id, e):
-                        peer.offer(event_message(key, e))
+                        peer.offer(event_message(key, e), replay=True)
             feed.subs.setdefault(key, {})[peer.id] = max(start, feed.delivered)
 
     def unsubscribe(self, peer: Peer, hall_id: str, topic: Topic) -> bool:

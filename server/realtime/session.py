@@ -42,25 +42,30 @@ class Session:
         self.actor: Actor | None = None
         self.topics: dict[str, str] = {}  # topic -> hall
         self._reader: asyncio.Task[None] | None = None
+        self._catching_up = 0  # catch-up messages still queued (they sit at the front)
 
     # --- the hub's side ----------------------------------------------------------------
 
-    def offer(self, text: str) -> bool:
+    def offer(self, text: str, replay: bool = False) -> bool:
+        """Queue a message; False if live traffic is over the bound (the hub then kicks).
+
+        Catch-up messages (replay) have their own budget, bounded by the hub's
+        max_replay, so catching up never counts against keeping up."""
         if self.closing is not None:
             return True
-        if len(self.outbox) >= self.limit:
+        if not replay and len(self.outbox) - self._catching_up >= self.limit:
             return False
         self.outbox.append(text)
+        if replay:
+            self._catching_up += 1
         self.wake.set()
         return True
-
-    def room(self) -> int:
-        return self.limit - len(self.outbox)
 
     def kick(self, code: CloseCode, reason: str) -> None:
         if self.closing is None:
             self.closing = (int(code), reason)
             self.outbox.clear()
+            self._catching_up = 0
             self.wake.set()
             # Out of the hub at once; and a peer too stuck to take even the close frame
             # is let go after a grace period instead of being held for good.
@@ -108,7 +113,9 @@ class Session:
                 await self.wake.wait()
                 self.wake.clear()
                 while self.outbox and self.closing is None:
-                    await self.ws.send_text(self.outbox.popleft())
+                    text = self.outbox.popleft()
+                    self._catching_up = max(0, self._catching_up - 1)
+                    await self.ws.send_text(text)
                 if self.closing is not None:
                     code, reason = self.closing
                     if self.ws.application_state is WebSocketState.CONNECTED:

@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import Any
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 from websockets.asyncio.client import ClientConnection, connect
 
 from tests.conftest import PASSWORD
@@ -78,7 +79,7 @@ class RawWS:
         assert answer["op"] == "subscribed", answer
         return answer
 
-    async def command(self, op: str, window: str, ref: int, **params: Any) -> Msg:
+    async def command(self, op: str, window: str, ref: int | str, **params: Any) -> Msg:
         await self.send({"op": op, "window": window, "ref": ref, **params})
         return await self.op("reply", ref=ref)
 
@@ -148,6 +149,18 @@ class Api:
         assert r.status_code == 200, r.text
         out: Msg = r.json()
         return out
+
+    async def metric(self, name: str, **labels: str) -> float:
+        """One sample of the server's Prometheus metrics (0 when it is not there yet)."""
+        r = await self.client.get("/metrics")
+        assert r.status_code == 200, r.text
+        for family in text_string_to_metric_families(r.text):
+            for sample in family.samples:
+                if sample.name == name and all(
+                    sample.labels.get(k) == v for k, v in labels.items()
+                ):
+                    return float(sample.value)
+        return 0.0
 
     async def last_seq(self, hall: str) -> int:
         return int((await self.get(f"/api/halls/{hall}/events?limit=1"))["last_seq"])
