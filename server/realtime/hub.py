@@ -21,6 +21,7 @@ from ..metrics import Metrics
 from ..store.store import Store
 from ..store.tx import StoredEvent
 from .feed import HallFeed, advance
+from .positions import PositionRefresher
 from .protocol import CloseCode, Position, Topic, dumps
 from .snapshot import Snapshots
 
@@ -83,7 +84,7 @@ class Hub:
         self._feeders: dict[str, asyncio.Task[None]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._stops: list[Any] = []
-        self._refresh: dict[str, asyncio.Task[None]] = {}
+        self.positions_refresher = PositionRefresher(store, snapshots, self._offer_to)
 
     async def start(self) -> None:
         self._stops.append(self.bus.listen(self._on_bus))
@@ -98,7 +99,7 @@ class Hub:
             stop()
         for peer in list(self.peers.values()):
             peer.kick(CloseCode.SERVICE_RESTART, "server restarting; reconnect and resume")
-        tasks = [*self._tasks, *self._feeders.values(), *self._refresh.values()]
+        tasks = [*self._tasks, *self._feeders.values(), *self.positions_refresher.tasks.values()]
         for t in tasks:
             t.cancel()
         for t in tasks:
@@ -275,29 +276,12 @@ class Hub:
                     peer.kick(CloseCode.TOO_SLOW, "too slow; reconnect and resume")
                     self.metrics.ws_closed.labels(str(int(CloseCode.TOO_SLOW))).inc()
         if e.type.startswith("ticket.") and any(t.startswith("ticket:") for t in feed.subs):
-            self._schedule_positions(feed)
+            self.positions_refresher.schedule(feed)
 
-    def _schedule_positions(self, feed: HallFeed) -> None:
-        if feed.hall_id not in self._refresh:
-            task = asyncio.create_task(self._refresh_positions(feed))
-            self._refresh[feed.hall_id] = task
-            task.add_done_callback(lambda _: self._refresh.pop(feed.hall_id, None))
-
-    async def _refresh_positions(self, feed: HallFeed) -> None:
-        """Queue positions move with every call: tell each followed ticket, debounced."""
-        await asyncio.sleep(0.25)
-        for topic, subs in list(feed.subs.items()):
-            if not topic.startswith("ticket:") or not subs:
-                continue
-            t = await self.store.ticket(topic.removeprefix("ticket:"))
-            if t is None:
-                continue
-            data = await self.snapshots.ticket_status(t)
-            for peer_id, after in list(subs.items()):
-                peer = self.peers.get(peer_id)
-                if peer is not None:
-                    peer.offer(dumps({"op": "snapshot", "topic": topic, "data": data,
-                                      "position": {"epoch": feed.epoch, "seq": after}}))  # fmt: skip
+    def _offer_to(self, peer_id: int, text: str) -> None:
+        peer = self.peers.get(peer_id)
+        if peer is not None:
+            peer.offer(text)
 
     async def _poll(self) -> None:
         """A safety net under the bus: a dropped last message is noticed within poll_s."""

@@ -1,0 +1,43 @@
+"""Citizens' phones follow ``ticket:`` topics: their place in the queue moves with
+every call in the hall, so each followed ticket gets a fresh status, debounced."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from ..store.store import Store
+from .feed import HallFeed
+from .protocol import dumps
+from .snapshot import Snapshots
+
+DEBOUNCE_S = 0.25
+
+
+class PositionRefresher:
+    def __init__(
+        self, store: Store, snapshots: Snapshots, offer: Callable[[int, str], None]
+    ) -> None:
+        self.store = store
+        self.snapshots = snapshots
+        self.offer = offer  # (peer id, message) -> None
+        self.tasks: dict[str, asyncio.Task[None]] = {}
+
+    def schedule(self, feed: HallFeed) -> None:
+        if feed.hall_id not in self.tasks:
+            task = asyncio.create_task(self._refresh(feed))
+            self.tasks[feed.hall_id] = task
+            task.add_done_callback(lambda _: self.tasks.pop(feed.hall_id, None))
+
+    async def _refresh(self, feed: HallFeed) -> None:
+        await asyncio.sleep(DEBOUNCE_S)
+        for topic, subs in list(feed.subs.items()):
+            if not topic.startswith("ticket:") or not subs:
+                continue
+            t = await self.store.ticket(topic.removeprefix("ticket:"))
+            if t is None:
+                continue
+            data = await self.snapshots.ticket_status(t)
+            for peer_id, after in list(subs.items()):
+                self.offer(peer_id, dumps({"op": "snapshot", "topic": topic, "data": data,
+                                           "position": {"epoch": feed.epoch, "seq": after}}))  # fmt: skip
