@@ -1,0 +1,87 @@
+// The one catalog of the hall displays (综合屏, 窗口屏): every visible string,
+// Chinese first, English on request (?lang=en). Voice templates are Chinese in
+// both: the hall's speakers talk to citizens in Chinese.
+export const STRINGS = {
+  zh: {
+    "board.title": "综合屏",
+    "board.now": "正在呼叫",
+    "board.please_go": "请到 {window} 办理",
+    "board.none": "暂无叫号",
+    "board.recent": "最近叫号",
+    "board.windows": "窗口状态",
+    "board.waiting": "等候人数",
+    "board.people": "{n}",
+    "board.notices": "信息公告",
+    "board.notice_progress": "{i} / {n}",
+
+    "notice.policy": "政策通知",
+    "notice.materials": "办事材料",
+    "notice.hours": "办公时间",
+    "notice.general": "公告",
+
+    "window.label": "{n}号窗口",
+    "window.idle": "—",
+    "state.open": "空闲",
+    "state.serving": "服务中",
+    "state.paused": "暂停服务",
+    "state.closed": "未开启",
+
+    "screen.not_signed_in": "未登录",
+    "screen.paused": "暂停服务",
+    "screen.calling": "请 {number} 号到本窗口办理",
+    "screen.serving": "正在办理",
+    "screen.called": "正在呼叫",
+    "screen.waiting": "请等候叫号",
+    "screen.clerk": "工作人员",
+    "screen.services": "办理业务",
+    "screen.photo": "照片",
+
+    "status.offline": "网络中断 · 正在重连",
+    "status.connecting": "正在连接…",
+    "sound.enable": "点击开启语音叫号",
+
+    "voice.template": "请 {number} 号到 {window} 办理",
+    "voice.window": "{n}号窗口",
+  },
+  en: {
+    "board.title": "Hall board",
+    "board.now": "Now calling",
+    "board.please_go": "Please go to {window}",
+    "board.none": "No calls yet",
+    "board.recent": "Recent calls",
+    "board.windows": "Windows",
+    "board.waiting": "Waiting",
+    "board.people": "{n}",
+    "board.notices": "Notices",
+    "board.notice_progress": "{i} / {n}",
+
+    "notice.policy": "Policy",
+    "notice.materials": "Materials",
+    "notice.hours": "Opening hours",
+    "notice.general": "Notice",
+
+    "window.label": "Window {n}",
+    "window.idle": "—",
+    "state.open": "Available",
+    "state.serving": "Serving",
+    "state.paused": "Paused",
+    "state.closed": "Closed",
+
+    "screen.not_signed_in": "Not signed in",
+    "screen.paused": "Service paused",
+    "screen.calling": "Number {number}, please come to this window",
+    "screen.serving": "Now serving",
+    "screen.called": "Now calling",
+    "screen.waiting": "Please wait to be called",
+    "screen.clerk": "Clerk",
+    "screen.services": "Services",
+    "screen.photo": "Photo",
+
+    "status.offline": "Offline · reconnecting",
+    "status.connecting": "Connecting…",
+    "sound.enable": "Click to enable voice calls",
+
+    "voice.template": "请 {number} 号到 {window} 办理",
+    "voice.window": "{n}号窗口",
+  },
+};
