@@ -163,6 +163,8 @@ export class HallSocket {
     } else if ((op === "subscribed" || op === "snapshot") && topic) {
       this.positions.set(topic, { ...msg.position });
     } else if (op === "heartbeat") {
+      // A board runs for months: keep its clock in step between reconnects.
+      if (msg.server_time) this.clockOffsetMs = Date.parse(msg.server_time) - Date.now();
       for (const [t, pos] of Object.entries(msg.positions || {})) {
         const mine = this.positions.get(t);
         if (mine && mine.epoch === pos.epoch && pos.seq > mine.seq) mine.seq = pos.seq;

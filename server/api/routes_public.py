@@ -73,6 +73,7 @@ async def hall_view(request: Request, _: Any) -> Response:
             name=info.hall.name,
             business_day=info.clock.business_day(now),
             open_now=info.clock.is_open(now),
+            tz=info.hall.tz,
             services=[
                 schemas.ServiceOut(
                     code=s.code, name=s.name, name_en=s.name_en, waiting=counts.get(s.code, 0)

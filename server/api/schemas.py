@@ -132,6 +132,7 @@ class HallOut(BaseModel):
     name: str
     business_day: date
     open_now: bool
+    tz: str = Field(description="the hall's time zone, e.g. Asia/Shanghai")
     services: list[ServiceOut]
     windows: list[WindowOut]
 

@@ -302,4 +302,5 @@ class Hub:
         while True:
             await asyncio.sleep(self.heartbeat_s)
             for peer in list(self.peers.values()):
-                peer.offer(dumps({"op": "heartbeat", "positions": self.positions(peer)}))
+                peer.offer(dumps({"op": "heartbeat", "positions": self.positions(peer),
+                                  "server_time": self.snapshots.ctx.clock().isoformat()}))  # fmt: skip

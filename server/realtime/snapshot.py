@@ -71,6 +71,7 @@ class Snapshots:
                 "name": info.hall.name,
                 "business_day": info.clock.business_day(now).isoformat(),
                 "open_now": info.clock.is_open(now),
+                "tz": info.hall.tz,
             },
             "services": [
                 {
@@ -90,8 +91,15 @@ class Snapshots:
         }
 
     async def _latest_calls(self, hall_id: str) -> list[dict[str, Any]]:
+        """Today's latest calls: yesterday's have no place on this morning's board."""
+        info = await self.ctx.hall(hall_id)
+        today = info.clock.business_day(self.ctx.clock())
         found = await self.store.latest_events(hall_id, CALL_TYPES, LATEST_CALLS)
-        return [{"seq": e.seq, "type": e.type, "at": e.at.isoformat(), **e.data} for e in found]
+        return [
+            {"seq": e.seq, "type": e.type, "at": e.at.isoformat(), **e.data}
+            for e in found
+            if info.clock.business_day(e.at) == today
+        ]
 
     async def _window(self, hall_id: str, window_id: str) -> dict[str, Any]:
         w = await self.store.window(window_id)
