@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -81,6 +81,7 @@ def create_app(settings: Settings, *, clock: Clock = _utcnow) -> Starlette:
         metrics=metrics,
         reader=BodyReader(settings.max_body_bytes),
         notices=Notices(ctx),
+        login_limit=Limit.parse(settings.rate_limit_login),
         redis=redis,
     )
     hub = Hub(
@@ -164,6 +165,7 @@ async def _day_end_loop(st: AppState) -> None:
                 n = await st.tickets.void_stale(hall.id, st.ctx.clock())
                 if n:
                     log.info("hall %s: voided %d tickets left from earlier days", hall.id, n)
+            await st.ctx.store.forget_commands(st.ctx.clock() - timedelta(days=1))
         except Exception:
             log.exception("day-end check failed; will retry")
         await asyncio.sleep(DAY_END_CHECK_S)

@@ -49,7 +49,7 @@ async def _seed_demo(settings: Settings) -> bool:
     store = Store.from_url(settings.effective_database_url())
     await store.open(migrate=True)
     try:
-        return await seed_demo(store, datetime.now(UTC))
+        return await seed_demo(store, datetime.now(UTC), settings.default_tz)
     finally:
         await store.close()
 

@@ -61,13 +61,11 @@ NOTICES = (
 )
 
 
-async def seed_demo(store: Store, now: datetime) -> bool:
+async def seed_demo(store: Store, now: datetime, tz: str = "Asia/Shanghai") -> bool:
     """Seed the demo hall unless it exists; returns whether anything was written."""
     if await store.hall(HALL_ID) is not None:
         return False
-    await store.create_hall(
-        Hall(HALL_ID, "示范政务服务中心", "Asia/Shanghai", HOURS, CALENDAR), now
-    )
+    await store.create_hall(Hall(HALL_ID, "示范政务服务中心", tz, HOURS, CALENDAR), now)
     for code, name, name_en, avg in SERVICES:
         await store.add_service(Service(HALL_ID, code, name, name_en, avg))
     for number, name, codes in WINDOWS:

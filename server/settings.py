@@ -23,6 +23,7 @@ class Settings:
     redis_prefix: str = "onewindow:"
     rate_limit_client: str = "30/60"
     rate_limit_id: str = "5/60"
+    rate_limit_login: str = "20/60"
     token_ttl_s: int = 12 * 3600
     max_body_bytes: int = 16 * 1024
     log_level: str = "INFO"
@@ -51,6 +52,7 @@ class Settings:
             redis_prefix=get("REDIS_PREFIX", base.redis_prefix),
             rate_limit_client=get("RATE_LIMIT_CLIENT", base.rate_limit_client),
             rate_limit_id=get("RATE_LIMIT_ID", base.rate_limit_id),
+            rate_limit_login=get("RATE_LIMIT_LOGIN", base.rate_limit_login),
             token_ttl_s=int(get("TOKEN_TTL_S", str(base.token_ttl_s))),
             max_body_bytes=int(get("MAX_BODY_BYTES", str(base.max_body_bytes))),
             log_level=get("LOG_LEVEL", base.log_level),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..auth import Claims, verify_password
-from ..domain.errors import InvalidInput, Unauthorized
+from ..domain.errors import InvalidInput, RateLimited, Unauthorized
 from ..domain.model import Channel, TicketKind
 from ..usecases.tickets import IssueRequest, TicketView
 from . import schemas
@@ -42,10 +43,18 @@ async def metrics(request: Request, _: Any) -> Response:
 
 async def login(request: Request, body: schemas.LoginRequest) -> Response:
     st = state(request)
+    if not await st.tickets.limiter.hit(f"login:{_client(request)}", st.login_limit):
+        raise RateLimited(
+            "rate_limited",
+            "too many sign-in attempts; wait a minute",
+            "登录尝试过于频繁，请稍后再试",
+        )
     user = await st.ctx.store.user_by_name(body.username)
     # Verify even for unknown users, so timing does not tell which names exist.
     stored = user.password_hash if user is not None else "scrypt$16384$8$1$00$00"
-    if not verify_password(body.password, stored) or user is None:
+    # The KDF takes tens of milliseconds of CPU: off the event loop, or every
+    # sign-in would stall calls and displays for that long.
+    if not await asyncio.to_thread(verify_password, body.password, stored) or user is None:
         raise Unauthorized("bad_credentials", "wrong username or password", "用户名或密码错误")
     expires = int(st.ctx.clock().timestamp()) + st.settings.token_ttl_s
     token = st.signer.issue(Claims(user.id, user.username, user.role, user.hall_id, expires))

@@ -68,6 +68,13 @@ class NoticePatch(Strict):
     position: int | None = Field(default=None, ge=0, le=10_000)
     active: bool | None = None
 
+    @model_validator(mode="after")
+    def _no_nulls(self) -> NoticePatch:
+        # Leaving a field out keeps it; sending null cannot clear a required field.
+        if any(getattr(self, k) is None for k in self.model_fields_set):
+            raise ValueError("fields may be left out, not set to null")
+        return self
+
 
 # --- responses ----------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from ..metrics import Metrics
 from ..settings import Settings
 from ..usecases.context import Context
 from ..usecases.notices import Notices
+from ..usecases.ratelimit import Limit
 from ..usecases.tickets import Tickets
 from ..usecases.windows import Windows
 from . import schemas
@@ -30,6 +31,7 @@ class AppState:
     metrics: Metrics
     reader: BodyReader
     notices: Notices
+    login_limit: Limit
     redis: Any | None = None
 
 

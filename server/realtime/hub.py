@@ -116,8 +116,12 @@ class Hub:
         self.peers.pop(peer.id, None)
         self.metrics.ws_connections.set(len(self.peers))
         for feed in self.feeds.values():
-            for subs in feed.subs.values():
-                subs.pop(peer.id, None)
+            for topic in [
+                t
+                for t, subs in feed.subs.items()
+                if subs.pop(peer.id, None) is not None and not subs
+            ]:
+                del feed.subs[topic]  # a phone's ticket topic must not outlive its followers
 
     async def subscribe(
         self, peer: Peer, hall_id: str, topic: Topic, since: Position | None
@@ -136,33 +140,40 @@ class Hub:
             # Read outside the lock: a crowd of snapshots must not hold up live delivery.
             snap = await self.snapshots.build(hall_id, topic)
         async with feed.lock:
-            # What a subscriber is owed on joining goes past the live outbox bound:
-            # it is bounded by max_replay, and a client cut off for being slow has
-            # by definition missed more than its outbox holds.
+            # What a subscriber is owed on joining goes past the live outbox bound
+            # (a client cut off for being slow has by definition missed more than its
+            # outbox holds), within a catch-up bound of its own.
+            owed: list[str] = []
             if since is not None and self._recoverable(feed, since):
                 start = since.seq
                 # The position the client stands at: the replayed events follow from it.
-                peer.offer(self._subscribed(key, True, feed.epoch, start), replay=True)
-                for e in await self._replay(feed, start):
-                    if key in topics_of(hall_id, e):
-                        peer.offer(event_message(key, e), replay=True)
+                owed.append(self._subscribed(key, True, feed.epoch, start))
             else:
                 if snap is None or snap[1] != feed.epoch or not feed.replayable_from(snap[2]):
                     snap = await self.snapshots.build(hall_id, topic)  # rare: build it in place
                 data, epoch, start = snap
-                peer.offer(self._subscribed(key, False, epoch, start), replay=True)
-                peer.offer(dumps({"op": "snapshot", "topic": key, "data": data,
-                                  "position": {"epoch": epoch, "seq": start}}), replay=True)  # fmt: skip
-                # Whatever this process delivered after the snapshot, the subscriber missed.
-                for e in await self._replay(feed, start):
-                    if key in topics_of(hall_id, e):
-                        peer.offer(event_message(key, e), replay=True)
+                owed.append(self._subscribed(key, False, epoch, start))
+                owed.append(dumps({"op": "snapshot", "topic": key, "data": data,
+                                   "position": {"epoch": epoch, "seq": start}}))  # fmt: skip
+            # Replayed events, or whatever this process delivered after the snapshot.
+            owed += [
+                event_message(key, e)
+                for e in await self._replay(feed, start)
+                if key in topics_of(hall_id, e)
+            ]
+            if not all(peer.offer(text, replay=True) for text in owed):
+                peer.kick(CloseCode.TOO_SLOW, "too far behind; reconnect and resume")
+                return
             feed.subs.setdefault(key, {})[peer.id] = max(start, feed.delivered)
 
     def unsubscribe(self, peer: Peer, hall_id: str, topic: Topic) -> bool:
         feed = self.feeds.get(hall_id)
         subs = feed.subs.get(str(topic)) if feed else None
-        return subs is not None and subs.pop(peer.id, None) is not None
+        if subs is None or subs.pop(peer.id, None) is None:
+            return False
+        if not subs and feed is not None:
+            del feed.subs[str(topic)]
+        return True
 
     def positions(self, peer: Peer) -> dict[str, dict[str, Any]]:
         return {

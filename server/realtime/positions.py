@@ -22,15 +22,23 @@ class PositionRefresher:
         self.snapshots = snapshots
         self.offer = offer  # (peer id, message) -> None
         self.tasks: dict[str, asyncio.Task[None]] = {}
+        self.dirty: set[str] = set()
 
     def schedule(self, feed: HallFeed) -> None:
+        self.dirty.add(feed.hall_id)
         if feed.hall_id not in self.tasks:
-            task = asyncio.create_task(self._refresh(feed))
+            task = asyncio.create_task(self._run(feed))
             self.tasks[feed.hall_id] = task
             task.add_done_callback(lambda _: self.tasks.pop(feed.hall_id, None))
 
+    async def _run(self, feed: HallFeed) -> None:
+        # A queue move that lands while a refresh is reading is not lost: go again.
+        while feed.hall_id in self.dirty:
+            await asyncio.sleep(DEBOUNCE_S)
+            self.dirty.discard(feed.hall_id)
+            await self._refresh(feed)
+
     async def _refresh(self, feed: HallFeed) -> None:
-        await asyncio.sleep(DEBOUNCE_S)
         for topic, subs in list(feed.subs.items()):
             if not topic.startswith("ticket:") or not subs:
                 continue

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 _ids = itertools.count(1)
 MAX_SUBSCRIPTIONS = 64
 KICK_GRACE_S = 5.0
+CATCH_UP_LIMIT = 6000  # a replay of max_replay (5,000) events and then some
 
 
 class Session:
@@ -36,13 +37,14 @@ class Session:
         self.hub = hub
         self.app = app
         self.limit = outbox_limit
-        self.outbox: deque[str] = deque()
+        self.outbox: deque[tuple[str, bool]] = deque()  # (message, is catch-up)
         self.wake = asyncio.Event()
         self.closing: tuple[int, str] | None = None
         self.actor: Actor | None = None
         self.topics: dict[str, str] = {}  # topic -> hall
         self._reader: asyncio.Task[None] | None = None
-        self._catching_up = 0  # catch-up messages still queued (they sit at the front)
+        self._catching_up = 0  # catch-up messages now queued
+        self.expires: int | None = None  # the staff token's expiry, seconds since the epoch
 
     # --- the hub's side ----------------------------------------------------------------
 
@@ -53,11 +55,15 @@ class Session:
         max_replay, so catching up never counts against keeping up."""
         if self.closing is not None:
             return True
-        if not replay and len(self.outbox) - self._catching_up >= self.limit:
-            return False
-        self.outbox.append(text)
         if replay:
+            # Bounded too, per connection: resubscribing over and over without
+            # reading must not queue replay after replay.
+            if self._catching_up >= CATCH_UP_LIMIT:
+                return False
             self._catching_up += 1
+        elif len(self.outbox) - self._catching_up >= self.limit:
+            return False
+        self.outbox.append((text, replay))
         self.wake.set()
         return True
 
@@ -113,8 +119,9 @@ class Session:
                 await self.wake.wait()
                 self.wake.clear()
                 while self.outbox and self.closing is None:
-                    text = self.outbox.popleft()
-                    self._catching_up = max(0, self._catching_up - 1)
+                    text, replay = self.outbox.popleft()
+                    if replay:
+                        self._catching_up -= 1
                     await self.ws.send_text(text)
                 if self.closing is not None:
                     code, reason = self.closing
@@ -150,6 +157,8 @@ class Session:
                 self.kick(CloseCode.UNAUTHORIZED, "invalid or expired token")
                 return
             self.offer(dumps({"op": "authenticated", "user": self._who()}))
+        elif not self._signed_in():
+            return
         elif isinstance(msg, Subscribe):
             await self._subscribe(msg)
         elif isinstance(msg, Unsubscribe):
@@ -175,7 +184,16 @@ class Session:
 
     def _authenticate(self, token: str) -> Actor:
         claims = self.app.signer.verify(token, int(self.app.ctx.clock().timestamp()))
+        self.expires = claims.expires
         return Actor(claims.user_id, claims.username, claims.role, claims.hall_id)
+
+    def _signed_in(self) -> bool:
+        """A sign-in ends when its token does, even on a connection opened before."""
+        expired = self.expires is not None and self.app.ctx.clock().timestamp() >= self.expires
+        if self.actor is not None and expired:
+            self.kick(CloseCode.UNAUTHORIZED, "sign-in expired; sign in again")
+            return False
+        return True
 
     def _who(self) -> dict[str, Any] | None:
         a = self.actor

@@ -134,7 +134,14 @@ class SqliteDatabase:
             except BaseException:
                 await conn.execute("ROLLBACK")
                 raise
-            await conn.execute("COMMIT")
+            try:
+                await conn.execute("COMMIT")
+            except BaseException:
+                # A failed COMMIT (disk full, I/O error) leaves the transaction open;
+                # without this every later BEGIN would fail until a restart.
+                if conn.in_transaction:
+                    await conn.execute("ROLLBACK")
+                raise
 
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[Conn]:

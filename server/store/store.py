@@ -170,6 +170,11 @@ class Store:
             )
         return {t.window_id: t for t in map(rows.ticket, found) if t.window_id is not None}
 
+    async def forget_commands(self, before: datetime) -> None:
+        """Retries come within seconds; a day-old command id is kept for nothing."""
+        async with self.db.transaction() as c:
+            await c.execute("DELETE FROM window_commands WHERE at < $1", before)
+
     async def ping(self) -> bool:
         try:
             async with self.db.reader() as c:

@@ -116,24 +116,28 @@ class IssueBatcher:
         info = await self.ctx.hall(hall_id)
         now = self.ctx.clock()
         day = info.clock.business_day(now)
-        out: list[Issued | Exception] = []
+        # Counter rows are locked in service order, so two processes issuing batches
+        # of the same services can never wait on each other (a deadlock).
+        order = sorted(range(len(drafts)), key=lambda i: drafts[i].service)
+        results: dict[int, Issued | Exception] = {}
         async with self.ctx.store.write(hall_id, now) as tx:
             ahead = _Ahead(tx)
             taken: set[tuple[str, str]] = set()
-            for d in drafts:
+            for i in order:
+                d = drafts[i]
                 try:
                     await _check_unique(tx, d, day, taken)
                 except OneWindowError as err:
-                    out.append(err)
+                    results[i] = err
                     continue
                 people_ahead = await ahead.next(d.service, d.priority)
                 n = await tx.next_number(d.service, day)
                 t = _ticket(hall_id, d, n, day, now)
                 await tx.insert_ticket(t)
                 tx.emit(ticket_event("issued", t))
-                out.append(Issued(t, people_ahead))
+                results[i] = Issued(t, people_ahead)
         await self.ctx.publish(hall_id, tx.events)
-        return out
+        return [results[i] for i in range(len(drafts))]
 
 
 async def _check_unique(tx: Tx, d: Draft, day: date, taken: set[tuple[str, str]]) -> None:

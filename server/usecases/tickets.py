@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from ..domain import identity
 from ..domain import ticket as tk
+from ..domain.dispatch import estimate_wait_minutes
 from ..domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
 from ..domain.events import ticket_event
 from ..domain.model import KIND_PRIORITY, Actor, Channel, Role, Ticket, TicketKind, TicketState
@@ -17,6 +19,8 @@ from .context import Context
 from .estimate import WaitEstimator
 from .issuing import Draft, IssueBatcher
 from .ratelimit import Limit, RateLimiter
+
+log = logging.getLogger(__name__)
 
 GREEN_REASONS = ("elderly", "disabled", "pregnant", "military")
 ELDERLY_AGE = 70
@@ -146,7 +150,13 @@ class Tickets:
         return TicketView(t, ahead, await self._eta(t, ahead))
 
     async def _eta(self, t: Ticket, ahead: int) -> int:
-        return await self.estimator.minutes(t.hall_id, t.service, ahead)
+        """Best effort: after a ticket is committed, nothing may keep it from its holder."""
+        try:
+            return await self.estimator.minutes(t.hall_id, t.service, ahead)
+        except Exception:
+            log.warning("wait estimate for %s failed; using the service default", t.number)
+            svc = await self.ctx.service(t.hall_id, t.service)
+            return estimate_wait_minutes(ahead, svc.avg_service_s, 1)
 
     async def get(self, ticket_id: str, token: str) -> TicketView:
         return await self.view(await self._authorized(ticket_id, token))

@@ -151,3 +151,16 @@ async def test_window_in_another_hall_is_forbidden(api: Api) -> None:
         403,
         "other_hall",
     )
+
+
+async def test_sign_in_attempts_are_rate_limited(settings: Any, clock: Any) -> None:
+    from dataclasses import replace
+
+    from tests.api.conftest import open_api
+
+    async with open_api(replace(settings, rate_limit_login="3/60"), clock) as api:
+        body = {"username": api.hall.clerk(1).username, "password": "wrong"}
+        codes = [
+            (await api.client.post("/api/auth/login", json=body)).status_code for _ in range(4)
+        ]
+        assert codes == [401, 401, 401, 429]

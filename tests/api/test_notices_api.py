@@ -70,3 +70,14 @@ async def test_staff_see_the_queue_in_dispatch_order(api: Api) -> None:
     got = (await api.client.get(f"/api/halls/{hall}/queue", headers=staff)).json()["tickets"]
     assert [t["number"] for t in got] == ["B001", "A001"]
     assert got[1]["name_masked"] == "张*三"
+
+
+async def test_a_null_cannot_clear_a_required_field(api: Api) -> None:
+    boss = await api.login(api.hall.supervisor.username)
+    made = (
+        await api.client.post(
+            f"/api/halls/{api.hall.id}/notices", json={"title": "办公时间"}, headers=boss
+        )
+    ).json()
+    r = await api.client.patch(f"/api/notices/{made['id']}", json={"title": None}, headers=boss)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request"
