@@ -25,6 +25,7 @@ from server.usecases.context import Context
 from server.usecases.ratelimit import Limit, MemoryRateLimiter
 from server.usecases.tickets import Limits, Tickets
 from server.usecases.windows import Windows
+from tests.private_redis import private_redis  # noqa: F401 - a fixture for every test
 
 PG_ADMIN_URL = os.environ.get("ONEWINDOW_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("ONEWINDOW_TEST_REDIS", "redis://127.0.0.1:6379/0")

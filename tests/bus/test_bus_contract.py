@@ -9,15 +9,12 @@ the same prefix: two processes). Delivery is awaited with short polling loops;
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import secrets
 import signal
-import socket
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
@@ -27,6 +24,7 @@ from server.bus.memory import MemoryBus
 from server.bus.redis import RedisBus
 from server.store.tx import StoredEvent
 from tests.conftest import REDIS_URL
+from tests.private_redis import PrivateRedis
 
 SHANGHAI = timezone(timedelta(hours=8))
 Got = list[tuple[str, list[StoredEvent]]]
@@ -176,56 +174,6 @@ class TestBusContract:
             ("h2", [("h2", "e2", 1), ("h2", "e2", 2)]),
             ("h1", [("h1", "e1", 2)]),
         ]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class PrivateRedis:
-    """A redis-server of the test's own, to kill and bring back on the same port."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.workdir = workdir
-        self.proc: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        self.proc = await asyncio.create_subprocess_exec(
-            "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-            "--save", "", "--appendonly", "no", "--daemonize", "no",
-            "--dir", str(self.workdir),
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-        )  # fmt: skip
-        deadline = time.monotonic() + 10
-        while True:
-            with contextlib.suppress(OSError):
-                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
-                writer.close()
-                await writer.wait_closed()
-                return
-            if self.proc.returncode is not None or time.monotonic() > deadline:
-                raise AssertionError(f"redis-server did not start on port {self.port}")
-            await asyncio.sleep(0.02)
-
-    async def kill(self) -> None:
-        if self.proc is not None and self.proc.returncode is None:
-            self.proc.send_signal(signal.SIGKILL)
-            await self.proc.wait()
-        self.proc = None
-
-
-@pytest.fixture
-async def private_redis(tmp_path: Path) -> AsyncIterator[PrivateRedis]:
-    server = PrivateRedis(tmp_path)
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.kill()
 
 
 @pytest.fixture
