@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -108,6 +109,9 @@ def create_app(settings: Settings, *, clock: Clock = _utcnow) -> Starlette:
         await bus.start()
         await hub.start()
         janitor = asyncio.create_task(_day_end_loop(st), name="onewindow-day-end")
+        # What start-up built lives as long as the process: keep it out of every
+        # future garbage collection pass.
+        gc.freeze()
         log.info("OneWindow serving with %s store", store.dialect)
         try:
             yield

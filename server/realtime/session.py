@@ -123,6 +123,8 @@ class Session:
                     if replay:
                         self._catching_up -= 1
                     await self.ws.send_text(text)
+                # An idle connection must not keep its last message (often a snapshot).
+                text = ""
                 if self.closing is not None:
                     code, reason = self.closing
                     if self.ws.application_state is WebSocketState.CONNECTED:
