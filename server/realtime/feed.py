@@ -30,6 +30,9 @@ class HallFeed:
     # topic string -> {session id -> last seq delivered to that subscription}
     subs: dict[str, dict[int, int]] = field(default_factory=dict)
     inbox: asyncio.Queue[Sequence[StoredEvent] | int] = field(default_factory=asyncio.Queue)
+    # The hall-topic text of events in the ring, so a crowd resuming at once
+    # encodes each missed event once, not once per subscriber.
+    hall_texts: dict[int, str] = field(default_factory=dict)
 
     def replayable_from(self, seq: int) -> bool:
         """Whether events after ``seq`` are all still in memory."""
@@ -72,5 +75,7 @@ def _contiguous(events: Sequence[StoredEvent]) -> bool:
 
 def _push(feed: HallFeed, e: StoredEvent, deliver: Deliver) -> None:
     feed.delivered = e.seq
+    if feed.ring.maxlen is not None and len(feed.ring) == feed.ring.maxlen:
+        feed.hall_texts.pop(feed.ring[0].seq, None)
     feed.ring.append(e)
     deliver(feed, e)

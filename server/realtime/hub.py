@@ -157,7 +157,7 @@ class Hub:
                                    "position": {"epoch": epoch, "seq": start}}))  # fmt: skip
             # Replayed events, or whatever this process delivered after the snapshot.
             owed += [
-                event_message(key, e)
+                self._encoded(feed, key, e)
                 for e in await self._replay(feed, start)
                 if key in topics_of(hall_id, e)
             ]
@@ -264,6 +264,7 @@ class Hub:
         log.warning("hall %s: stream epoch changed to %s", feed.hall_id, position[0])
         feed.epoch, feed.delivered = position
         feed.ring.clear()
+        feed.hall_texts.clear()
         for subs in feed.subs.values():
             for peer_id in list(subs):
                 peer = self.peers.get(peer_id)
@@ -276,7 +277,7 @@ class Hub:
             subs = feed.subs.get(topic)
             if not subs:
                 continue
-            text = event_message(topic, e)  # once per topic, not once per subscriber
+            text = self._encoded(feed, topic, e)  # once per topic, not once per subscriber
             for peer_id, after in list(subs.items()):
                 if e.seq <= after:
                     continue
@@ -288,6 +289,17 @@ class Hub:
                     self.metrics.ws_closed.labels(str(int(CloseCode.TOO_SLOW))).inc()
         if e.type.startswith("ticket.") and any(t.startswith("ticket:") for t in feed.subs):
             self.positions_refresher.schedule(feed)
+
+    @staticmethod
+    def _encoded(feed: HallFeed, topic: str, e: StoredEvent) -> str:
+        if topic != f"hall:{feed.hall_id}":
+            return event_message(topic, e)
+        text = feed.hall_texts.get(e.seq)
+        if text is None:
+            text = event_message(topic, e)
+            if feed.ring and feed.ring[0].seq <= e.seq:  # only while the ring holds it
+                feed.hall_texts[e.seq] = text
+        return text
 
     def _offer_to(self, peer_id: int, text: str) -> None:
         peer = self.peers.get(peer_id)
