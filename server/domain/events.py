@@ -37,6 +37,13 @@ def ticket_event(kind: str, ticket: Ticket, window: Window | None = None) -> New
     return NewEvent(f"ticket.{kind}", data)
 
 
+def transferred_event(ticket: Ticket, window: Window | None, keep_place: bool) -> NewEvent:
+    """A transfer, from a window or by a supervisor; says whether it kept its place."""
+    ev = ticket_event("transferred", ticket, window)
+    ev.data["keep_place"] = keep_place
+    return ev
+
+
 def window_event(kind: str, window: Window) -> NewEvent:
     return NewEvent(
         f"window.{kind}",

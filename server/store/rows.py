@@ -19,7 +19,7 @@ from ..domain.model import (
     Window,
     WindowState,
 )
-from .db import Conn, Row
+from .db import Conn, Dialect, Row
 
 TICKET_COLUMNS = (
     "id, hall_id, service, number, business_day, kind, channel, state, priority, issued_at,"
@@ -33,7 +33,8 @@ TICKET_COLUMNS = (
 WINDOW_COLUMNS = "*, (SELECT display_name FROM users u WHERE u.id = windows.clerk_id) AS clerk_name"
 
 
-def _json(value: Any) -> Any:
+def json_value(value: Any) -> Any:
+    """jsonb comes back parsed from some drivers and as text from others."""
     return json.loads(value) if isinstance(value, str) else value
 
 
@@ -42,8 +43,8 @@ def hall(r: Row) -> Hall:
         id=r["id"],
         name=r["name"],
         tz=r["tz"],
-        hours=_json(r["hours"]),
-        calendar=_json(r["calendar"]),
+        hours=json_value(r["hours"]),
+        calendar=json_value(r["calendar"]),
     )
 
 
@@ -55,6 +56,19 @@ def service(r: Row) -> Service:
         name_en=r["name_en"],
         avg_service_s=r["avg_service_s"],
     )
+
+
+def window_select(dialect: Dialect) -> str:
+    """Window columns with the clerk's name and the service list, in one row each."""
+    return (
+        f"SELECT {WINDOW_COLUMNS}, (SELECT {dialect.concat_services} FROM window_services s"
+        " WHERE s.window_id = windows.id) AS service_codes FROM windows"
+    )
+
+
+def window_row(r: Row) -> Window:
+    """A row from window_select()."""
+    return window(r, sorted(filter(None, (r["service_codes"] or "").split(","))))
 
 
 def window(r: Row, services: Iterable[str]) -> Window:

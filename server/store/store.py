@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date, datetime
@@ -119,31 +118,15 @@ class Store:
     async def windows(self, hall_id: str) -> list[Window]:
         async with self.db.reader() as c:
             found = await c.fetch(
-                f"SELECT {rows.WINDOW_COLUMNS} FROM windows WHERE hall_id = $1 ORDER BY number",
+                f"{rows.window_select(self.db.dialect)} WHERE hall_id = $1 ORDER BY number",
                 hall_id,
             )
-            links = await c.fetch(
-                "SELECT window_id, service_code FROM window_services WHERE hall_id = $1"
-                " ORDER BY service_code",
-                hall_id,
-            )
-        by_window: dict[str, list[str]] = defaultdict(list)
-        for link in links:
-            by_window[link["window_id"]].append(link["service_code"])
-        return [rows.window(r, by_window[r["id"]]) for r in found]
+        return [rows.window_row(r) for r in found]
 
     async def window(self, window_id: str) -> Window | None:
         async with self.db.reader() as c:
-            r = await c.fetchrow(
-                f"SELECT {rows.WINDOW_COLUMNS} FROM windows WHERE id = $1", window_id
-            )
-            if r is None:
-                return None
-            codes = await c.fetch(
-                "SELECT service_code FROM window_services WHERE window_id = $1 ORDER BY service_code",
-                window_id,
-            )
-        return rows.window(r, (x["service_code"] for x in codes))
+            r = await c.fetchrow(f"{rows.window_select(self.db.dialect)} WHERE id = $1", window_id)
+        return None if r is None else rows.window_row(r)
 
     async def user_by_name(self, username: str) -> User | None:
         async with self.db.reader() as c:
@@ -279,7 +262,9 @@ class Store:
                 limit,
             )
         return [
-            StoredEvent(hall_id, epoch, int(r["seq"]), r["type"], _load(r["data"]), r["at"])
+            StoredEvent(
+                hall_id, epoch, int(r["seq"]), r["type"], rows.json_value(r["data"]), r["at"]
+            )
             for r in found
         ]
 
@@ -298,7 +283,9 @@ class Store:
                 *types,
             )
         return [
-            StoredEvent(hall_id, epoch, int(r["seq"]), r["type"], _load(r["data"]), r["at"])
+            StoredEvent(
+                hall_id, epoch, int(r["seq"]), r["type"], rows.json_value(r["data"]), r["at"]
+            )
             for r in found
         ]
 
@@ -308,8 +295,3 @@ _NOTICE = "id, hall_id, kind, title, body, position, active"
 
 def _notice(r: Any) -> dict[str, Any]:
     return {**r, "active": bool(r["active"])}
-
-
-def _load(data: Any) -> dict[str, Any]:
-    out: dict[str, Any] = json.loads(data) if isinstance(data, str) else data
-    return out

@@ -45,17 +45,12 @@ class Tx:
     async def window(self, window_id: str, *, lock: bool = True) -> Window | None:
         # The service list rides along in one round trip: this runs on every window command.
         r = await self.conn.fetchrow(
-            f"SELECT {rows.WINDOW_COLUMNS}, (SELECT {self.dialect.concat_services}"
-            " FROM window_services s"
-            "  WHERE s.window_id = windows.id) AS service_codes"
-            " FROM windows WHERE id = $1 AND hall_id = $2"
+            f"{rows.window_select(self.dialect)} WHERE id = $1 AND hall_id = $2"
             f" {self.dialect.for_update if lock else ''}",
             window_id,
             self.hall_id,
         )
-        if r is None:
-            return None
-        return rows.window(r, sorted(filter(None, (r["service_codes"] or "").split(","))))
+        return None if r is None else rows.window_row(r)
 
     async def clerk_window(self, clerk_id: str, *, other_than: str) -> int | None:
         """The number of another window this clerk is signed in at, if any."""

@@ -13,7 +13,7 @@ from ..domain import identity
 from ..domain import ticket as tk
 from ..domain.dispatch import estimate_wait_minutes
 from ..domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
-from ..domain.events import ticket_event
+from ..domain.events import ticket_event, transferred_event
 from ..domain.model import KIND_PRIORITY, Actor, Channel, Role, Ticket, TicketKind, TicketState
 from .context import Context
 from .estimate import WaitEstimator
@@ -234,8 +234,6 @@ class Tickets:
                 now=now,
             )
             await tx.update_ticket(t)
-            ev = ticket_event("transferred", t)
-            ev.data["keep_place"] = keep_place
-            tx.emit(ev)
+            tx.emit(transferred_event(t, None, keep_place))
         await self.ctx.publish(t.hall_id, tx.events)
         return t

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ..domain import ticket as tk
 from ..domain import window as wn
 from ..domain.errors import Conflict, Forbidden, NotFound
-from ..domain.events import NewEvent, ticket_event, window_event
+from ..domain.events import NewEvent, ticket_event, transferred_event, window_event
 from ..domain.model import Actor, Role, Ticket, Window
 from ..store.db import UniqueViolation
 from ..store.tx import Tx
@@ -267,8 +267,6 @@ class Windows:
                 now=tx.now,
             )
             w = wn.release(w)
-            ev = ticket_event("transferred", t, w)
-            ev.data["keep_place"] = req.keep_place
-            return await self._save(tx, w, t, ev)
+            return await self._save(tx, w, t, transferred_event(t, w, req.keep_place))
 
         return await self._run(window_id, actor, step, command_id)
