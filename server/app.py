@@ -16,28 +16,51 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
-from .api import openapi, routes_notices, routes_public, routes_windows
+from .api import (
+    openapi,
+    routes_admin,
+    routes_audit,
+    routes_auth,
+    routes_notices,
+    routes_public,
+    routes_staff,
+    routes_windows,
+)
 from .api.http import BodyReader, route
-from .api.state import AppState
+from .api.state import AppState, authenticate
 from .auth import TokenSigner
 from .bus.base import Bus
 from .bus.memory import MemoryBus
 from .metrics import Metrics
 from .realtime.endpoint import ws_endpoint
 from .realtime.hub import Hub
+from .realtime.revocation import SessionWatch
 from .realtime.snapshot import Snapshots
 from .settings import Settings
+from .store import sessions_sql
 from .store.store import Store
+from .usecases.audit_log import AuditLog
+from .usecases.config import Config
 from .usecases.context import Clock, Context
 from .usecases.notices import Notices
 from .usecases.ratelimit import Limit, MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from .usecases.sessions import Sessions
+from .usecases.staff import Staff
 from .usecases.tickets import Limits, Tickets
 from .usecases.windows import Windows
 from .web import Pages
 
 log = logging.getLogger("onewindow")
 
-ENDPOINTS = (*routes_public.ENDPOINTS, *routes_windows.ENDPOINTS, *routes_notices.ENDPOINTS)
+ENDPOINTS = (
+    *routes_public.ENDPOINTS,
+    *routes_auth.ENDPOINTS,
+    *routes_windows.ENDPOINTS,
+    *routes_notices.ENDPOINTS,
+    *routes_admin.ENDPOINTS,
+    *routes_staff.ENDPOINTS,
+    *routes_audit.ENDPOINTS,
+)
 DAY_END_CHECK_S = 60.0
 
 
@@ -53,7 +76,7 @@ def _version() -> str:
 
 
 def create_app(settings: Settings, *, clock: Clock = _utcnow) -> Starlette:
-    store = Store.from_url(settings.effective_database_url())
+    store = Store.from_url(settings.effective_database_url(), settings.secret.encode())
     bus: Bus = MemoryBus()
     if settings.redis_url:
         from .bus.redis import RedisBus
@@ -73,16 +96,22 @@ def create_app(settings: Settings, *, clock: Clock = _utcnow) -> Starlette:
         )
         limiter = RedisRateLimiter(redis, settings.redis_prefix)
     limits = Limits(Limit.parse(settings.rate_limit_client), Limit.parse(settings.rate_limit_id))
+    signer = TokenSigner(settings.secret)
+    sessions = Sessions(ctx, signer, settings.token_ttl_s)
     st = AppState(
         settings=settings,
         ctx=ctx,
         tickets=Tickets(ctx, limiter, limits),
         windows=Windows(ctx),
-        signer=TokenSigner(settings.secret),
+        signer=signer,
         metrics=metrics,
         reader=BodyReader(settings.max_body_bytes),
         notices=Notices(ctx),
         login_limit=Limit.parse(settings.rate_limit_login),
+        sessions=sessions,
+        config=Config(ctx),
+        staff=Staff(ctx, sessions),
+        audit_log=AuditLog(ctx),
         redis=redis,
     )
     hub = Hub(
@@ -93,12 +122,16 @@ def create_app(settings: Settings, *, clock: Clock = _utcnow) -> Starlette:
         heartbeat_s=settings.ws_heartbeat_s,
         metrics=metrics,
     )
+    watch = SessionWatch(store, hub)
+    sessions.on_revoke.append(watch.poke)
     spec = openapi.build(ENDPOINTS, _version())
 
     async def openapi_json(_: Request) -> Response:
         return JSONResponse(spec)
 
-    routes: list[BaseRoute] = [route(ep, st.reader, metrics.observe_request) for ep in ENDPOINTS]
+    routes: list[BaseRoute] = [
+        route(ep, st.reader, metrics.observe_request, authenticate) for ep in ENDPOINTS
+    ]
     routes.append(Route("/openapi.json", openapi_json, methods=["GET"]))
     routes.append(WebSocketRoute("/ws", ws_endpoint))
     routes += Pages().routes()
@@ -107,7 +140,14 @@ def create_app(settings: Settings, *, clock: Clock = _utcnow) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await store.open(migrate=True)
         await bus.start()
+        # Another process changed a hall's configuration: read it afresh here too.
+        stop_forgetting = bus.listen(
+            lambda hall_id, events: ctx.forget(hall_id)
+            if any(e.type == "config.changed" for e in events)
+            else None
+        )
         await hub.start()
+        await watch.start()
         janitor = asyncio.create_task(_day_end_loop(st), name="onewindow-day-end")
         # What start-up built lives as long as the process: keep it out of every
         # future garbage collection pass.
@@ -119,6 +159,8 @@ def create_app(settings: Settings, *, clock: Clock = _utcnow) -> Starlette:
             janitor.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await janitor
+            stop_forgetting()
+            await watch.stop()
             await hub.stop()
             await bus.stop()
             if redis is not None:
@@ -170,6 +212,18 @@ async def _day_end_loop(st: AppState) -> None:
                 if n:
                     log.info("hall %s: voided %d tickets left from earlier days", hall.id, n)
             await st.ctx.store.forget_commands(st.ctx.clock() - timedelta(days=1))
+            await _trim_logs(st)
         except Exception:
             log.exception("day-end check failed; will retry")
         await asyncio.sleep(DAY_END_CHECK_S)
+
+
+async def _trim_logs(st: AppState) -> None:
+    """Audit rows past the retention (a checkpoint keeps the chain verifiable), old sessions."""
+    now = st.ctx.clock()
+    removed = await st.audit_log.purge(now, st.settings.audit_retention_days)
+    for chain, n in removed.items():
+        log.info("audit %s: purged %d rows older than %d days", chain, n,
+                 st.settings.audit_retention_days)  # fmt: skip
+    async with st.ctx.store.db.transaction() as c:
+        await sessions_sql.purge(c, now - timedelta(days=7))

@@ -1,8 +1,9 @@
 """Staff authentication: scrypt password hashes and signed bearer tokens.
 
 Tokens are ``<payload>.<signature>`` with an HMAC-SHA256 signature over a small
-JSON payload (user, role, hall, expiry): any server process holding the secret
-can check one without a database read, which keeps window commands fast.
+JSON payload (user, role, hall, department, session, expiry): any server process
+holding the secret can check the signature without a database read. Each token
+names its sign-in session, so it can also be revoked (``usecases/sessions.py``).
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ class Claims:
     role: Role
     hall_id: str | None
     expires: int
+    session_id: str = ""
+    department_id: str | None = None
+    must_change_password: bool = False
 
 
 def _b64(data: bytes) -> str:
@@ -70,6 +74,9 @@ class TokenSigner:
             "r": claims.role.value,
             "h": claims.hall_id,
             "e": claims.expires,
+            "s": claims.session_id,
+            "d": claims.department_id,
+            "c": int(claims.must_change_password),
         }
         payload = _b64(json.dumps(body, separators=(",", ":")).encode())
         return f"{payload}.{self._sign(payload)}"
@@ -80,7 +87,10 @@ class TokenSigner:
             raise _bad_token()
         try:
             body = json.loads(_unb64(payload))
-            claims = Claims(body["u"], body["n"], Role(body["r"]), body["h"], int(body["e"]))
+            claims = Claims(
+                body["u"], body["n"], Role(body["r"]), body["h"], int(body["e"]),
+                str(body["s"]), body["d"], bool(body["c"]),
+            )  # fmt: skip
         except (ValueError, KeyError, TypeError) as exc:
             raise _bad_token() from exc
         if claims.expires <= now:

@@ -33,6 +33,8 @@ class Settings:
     ws_outbox: int = 1000
     ws_heartbeat_s: float = 15.0
     ws_poll_s: float = 1.0
+    # The Cybersecurity Law asks for at least six months of staff-action logs.
+    audit_retention_days: int = 180
 
     @classmethod
     def from_environ(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -59,6 +61,9 @@ class Settings:
             ws_outbox=int(get("WS_OUTBOX", str(base.ws_outbox))),
             ws_heartbeat_s=float(get("WS_HEARTBEAT_S", str(base.ws_heartbeat_s))),
             ws_poll_s=float(get("WS_POLL_S", str(base.ws_poll_s))),
+            audit_retention_days=int(
+                get("AUDIT_RETENTION_DAYS", str(base.audit_retention_days))
+            ),
         )
 
     def effective_database_url(self, cwd: Path | None = None) -> str:

@@ -1,4 +1,4 @@
-"""The pages: hall board, window screen and clerk console, from Jinja2 templates.
+"""The pages: hall board, window screen, clerk console and admin console, from Jinja2 templates.
 
 Templates and their scripts live beside the package (``displays/``,
 ``window_client/``, ``web_common/``); the server renders the shell and the
@@ -26,7 +26,11 @@ class Pages:
         self.root = root
         self.env = Environment(
             loader=ChoiceLoader(
-                [FileSystemLoader(root / "displays"), FileSystemLoader(root / "window_client")]
+                [
+                    FileSystemLoader(root / "displays"),
+                    FileSystemLoader(root / "window_client"),
+                    FileSystemLoader(root / "admin"),
+                ]
             ),
             autoescape=select_autoescape(["html"]),
         )
@@ -60,6 +64,9 @@ class Pages:
     async def console(self, request: Request) -> Response:
         return self.render("console.html")
 
+    async def admin(self, request: Request) -> Response:
+        return self.render("admin.html")
+
     def _missing(self, err: OneWindowError) -> Response:
         return self.render(
             "missing.html", status=404, message=err.message, message_zh=err.message_zh
@@ -70,7 +77,9 @@ class Pages:
             Route("/display/{hall}", self.board, methods=["GET"]),
             Route("/display/{hall}/window/{window}", self.window_screen, methods=["GET"]),
             Route("/console", self.console, methods=["GET"]),
+            Route("/admin", self.admin, methods=["GET"]),
             Mount("/static/common", StaticFiles(directory=self.root / "web_common")),
             Mount("/static/displays", StaticFiles(directory=self.root / "displays" / "static")),
             Mount("/static/console", StaticFiles(directory=self.root / "window_client" / "static")),
+            Mount("/static/admin", StaticFiles(directory=self.root / "admin" / "static")),
         ]

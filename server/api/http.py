@@ -24,6 +24,8 @@ log = logging.getLogger("onewindow.http")
 
 Handler = Callable[[Request, Any], Awaitable[Response]]
 Observe = Callable[[str, str, int, float], None]
+# Looks at the request's bearer token (if any) before the handler runs.
+Authenticate = Callable[[Request, bool], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class Endpoint:
     tag: str = "queue"
     query: tuple[tuple[str, str, bool], ...] = ()  # (name, description, required)
     headers: tuple[tuple[str, str, bool], ...] = ()
+    # Open to a user who must change their password first (sign-out, the change itself).
+    pending_ok: bool = False
 
 
 def error_response(err: OneWindowError) -> JSONResponse:
@@ -78,6 +82,7 @@ class BodyReader:
                 "invalid_request",
                 f"{where}: {first['msg']}",
                 f"请求参数不正确：{where}",
+                field=where,
             ) from exc
 
 
@@ -93,12 +98,13 @@ def _too_large(limit: int) -> OneWindowError:
     )
 
 
-def route(ep: Endpoint, reader: BodyReader, observe: Observe) -> Route:
-    """Wrap an endpoint: parse its body, turn domain errors into JSON, time it."""
+def route(ep: Endpoint, reader: BodyReader, observe: Observe, authenticate: Authenticate) -> Route:
+    """Wrap an endpoint: check its token, parse its body, turn domain errors into JSON, time it."""
 
     async def asgi_endpoint(request: Request) -> Response:
         started = time.perf_counter()
         try:
+            await authenticate(request, ep.pending_ok)
             body = await reader.read(request, ep.body) if ep.body is not None else None
             response = await ep.handler(request, body)
         except OneWindowError as err:

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..auth import Claims, verify_password
-from ..domain.errors import InvalidInput, RateLimited, Unauthorized
+from ..domain.errors import InvalidInput
 from ..domain.model import Channel, TicketKind
 from ..usecases.tickets import IssueRequest, TicketView
 from . import schemas
 from .http import Endpoint, ok
-from .state import actor, state, window_out
+from .state import actor, client_address, state, window_out
 
 
 async def healthz(request: Request, _: Any) -> Response:
@@ -39,34 +36,6 @@ async def metrics(request: Request, _: Any) -> Response:
         counts = await st.ctx.store.waiting_counts(hall.id)
         st.metrics.set_waiting(hall.id, list(info.services), counts)
     return Response(st.metrics.render(), media_type="text/plain; version=0.0.4")
-
-
-async def login(request: Request, body: schemas.LoginRequest) -> Response:
-    st = state(request)
-    if not await st.tickets.limiter.hit(f"login:{_client(request)}", st.login_limit):
-        raise RateLimited(
-            "rate_limited",
-            "too many sign-in attempts; wait a minute",
-            "登录尝试过于频繁，请稍后再试",
-        )
-    user = await st.ctx.store.user_by_name(body.username)
-    # Verify even for unknown users, so timing does not tell which names exist.
-    stored = user.password_hash if user is not None else "scrypt$16384$8$1$00$00"
-    # The KDF takes tens of milliseconds of CPU: off the event loop, or every
-    # sign-in would stall calls and displays for that long.
-    if not await asyncio.to_thread(verify_password, body.password, stored) or user is None:
-        raise Unauthorized("bad_credentials", "wrong username or password", "用户名或密码错误")
-    expires = int(st.ctx.clock().timestamp()) + st.settings.token_ttl_s
-    token = st.signer.issue(Claims(user.id, user.username, user.role, user.hall_id, expires))
-    return ok(
-        schemas.LoginResponse(
-            token=token,
-            role=user.role.value,
-            hall=user.hall_id,
-            display_name=user.display_name,
-            expires_at=datetime.fromtimestamp(expires, UTC),
-        )
-    )
 
 
 async def hall_view(request: Request, _: Any) -> Response:
@@ -94,10 +63,6 @@ async def hall_view(request: Request, _: Any) -> Response:
     )
 
 
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 async def issue_ticket(request: Request, body: schemas.IssueTicketRequest) -> Response:
     st = state(request)
     req = IssueRequest(
@@ -110,7 +75,7 @@ async def issue_ticket(request: Request, body: schemas.IssueTicketRequest) -> Re
         green_reason=body.green_reason,
     )
     who = actor(request, required=False)
-    view, token = await st.tickets.issue(request.path_params["hall"], req, who, _client(request))
+    view, token = await st.tickets.issue(request.path_params["hall"], req, who, client_address(request))
     t = view.ticket
     return ok(
         schemas.TicketIssued(
@@ -202,7 +167,6 @@ async def events(request: Request, _: Any) -> Response:
 ENDPOINTS = (
     Endpoint("GET", "/healthz", healthz, "Health: database (and Redis) reachable", schemas.Health, tag="ops"),
     Endpoint("GET", "/metrics", metrics, "Prometheus metrics", tag="ops"),
-    Endpoint("POST", "/api/auth/login", login, "Staff sign-in", schemas.LoginResponse, schemas.LoginRequest, tag="auth"),
     Endpoint("GET", "/api/halls/{hall}", hall_view, "The hall: services with waiting counts, windows (public, masked)", schemas.HallOut),
     Endpoint("GET", "/api/halls/{hall}/events", events, "Read the hall's event stream after a position", schemas.EventPage,
              query=(("after", "seq to read after (default 0)", False), ("limit", "at most this many (1–1000)", False))),

@@ -95,12 +95,17 @@ class Health(BaseModel):
     redis: bool | None = None
 
 
+Roles = Literal["admin", "supervisor", "clerk", "officer"]
+
+
 class LoginResponse(BaseModel):
     token: str
-    role: Literal["admin", "supervisor", "clerk"]
+    role: Roles
     hall: str | None
+    department: str | None = None
     display_name: str
     expires_at: datetime
+    must_change_password: bool = False
 
 
 class WindowRef(BaseModel):

@@ -5,16 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.requests import HTTPConnection
+from starlette.requests import HTTPConnection, Request
 
 from ..auth import TokenSigner
 from ..domain.errors import Forbidden, Unauthorized
 from ..domain.model import Actor, Role, Ticket, Window
 from ..metrics import Metrics
 from ..settings import Settings
+from ..usecases.audit_log import AuditLog
+from ..usecases.config import Config
 from ..usecases.context import Context
 from ..usecases.notices import Notices
 from ..usecases.ratelimit import Limit
+from ..usecases.sessions import Sessions
+from ..usecases.staff import Staff
 from ..usecases.tickets import Tickets
 from ..usecases.windows import Windows
 from . import schemas
@@ -32,6 +36,10 @@ class AppState:
     reader: BodyReader
     notices: Notices
     login_limit: Limit
+    sessions: Sessions
+    config: Config
+    staff: Staff
+    audit_log: AuditLog
     redis: Any | None = None
 
 
@@ -40,17 +48,37 @@ def state(conn: HTTPConnection) -> AppState:
     return st
 
 
-def actor(conn: HTTPConnection, *, required: bool = True) -> Actor | None:
-    """The signed-in staff member from ``Authorization: Bearer …``, if any."""
-    header = conn.headers.get("authorization", "")
+async def authenticate(request: Request, pending_ok: bool) -> None:
+    """Check ``Authorization: Bearer …`` (signature, expiry, session) for actor() to read."""
+    header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
+    request.state.actor = None
     if scheme.lower() != "bearer" or not token:
-        if required:
-            raise Unauthorized("sign_in_required", "sign in first", "请先登录")
-        return None
-    st = state(conn)
-    claims = st.signer.verify(token.strip(), int(st.ctx.clock().timestamp()))
-    return Actor(claims.user_id, claims.username, claims.role, claims.hall_id)
+        return
+    request.state.actor = await state(request).sessions.authenticate(
+        token.strip(),
+        client=client_address(request),
+        user_agent=request.headers.get("user-agent", "")[:200],
+        pending_ok=pending_ok,
+    )
+
+
+def client_address(conn: HTTPConnection) -> str:
+    return conn.client.host if conn.client else "unknown"
+
+
+def actor(conn: HTTPConnection, *, required: bool = True) -> Actor | None:
+    """The signed-in staff member, as authenticate() found them."""
+    who: Actor | None = getattr(conn.state, "actor", None)
+    if who is None and required:
+        raise Unauthorized("sign_in_required", "sign in first", "请先登录")
+    return who
+
+
+def signed_in(conn: HTTPConnection) -> Actor:
+    who = actor(conn)
+    assert who is not None
+    return who
 
 
 def require_role(who: Actor, *roles: Role) -> None:

@@ -2,7 +2,7 @@
 
 Hierarchy::
 
-    OneWindowError            code, message (en), message_zh, status (HTTP)
+    OneWindowError            code, message (en), message_zh, field (JSON path), status (HTTP)
     ├── InvalidInput          400/422: the request itself is wrong
     ├── NotFound              404: hall, service, window or ticket unknown
     ├── Forbidden             403: signed in, but not allowed to do this
@@ -19,14 +19,21 @@ from __future__ import annotations
 class OneWindowError(Exception):
     status = 400
 
-    def __init__(self, code: str, message: str, message_zh: str) -> None:
+    def __init__(
+        self, code: str, message: str, message_zh: str, *, field: str | None = None
+    ) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
         self.message_zh = message_zh
+        # The JSON path of the value at fault, so a form can show the message beside it.
+        self.field = field
 
     def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message, "message_zh": self.message_zh}
+        out = {"code": self.code, "message": self.message, "message_zh": self.message_zh}
+        if self.field is not None:
+            out["field"] = self.field
+        return out
 
 
 class InvalidInput(OneWindowError):

@@ -7,7 +7,7 @@ a refused transition leaves nothing half-done.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import IntEnum, StrEnum
 
@@ -70,6 +70,12 @@ class Role(StrEnum):
     ADMIN = "admin"
     SUPERVISOR = "supervisor"
     CLERK = "clerk"
+    OFFICER = "officer"  # back-office department staff (后台审批)
+
+
+class DepartmentKind(StrEnum):
+    FRONT = "front"  # a counter in the hall
+    BACK = "back"  # back-office approval
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +85,7 @@ class Hall:
     tz: str
     hours: dict[str, list[list[str]]]
     calendar: dict[str, bool]
+    region_code: str | None = None  # 行政区划代码, the first part of a 受理编号
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +95,17 @@ class Service:
     name: str
     name_en: str
     avg_service_s: int
+    channels: tuple[Channel, ...] = (Channel.KIOSK, Channel.PHONE, Channel.WINDOW)
+    daily_quota: int | None = None  # tickets per business day; None is no limit
+
+
+@dataclass(frozen=True, slots=True)
+class Department:
+    id: str
+    name: str
+    kind: DepartmentKind
+    halls: tuple[str, ...] = ()
+    name_en: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +122,7 @@ class Window:
     pause_reason: str | None = None
     priority_streak: int = 0  # priority calls since this window served a walk-in
     appointment_streak: int = 0  # green-channel calls since it served an appointment
+    department_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +167,10 @@ class User:
     role: Role
     hall_id: str | None
     password_hash: str
+    department_id: str | None = None
+    enabled: bool = True
+    must_change_password: bool = False  # set by an admin's reset; cleared by the user
+    created_at: datetime | None = field(default=None, compare=False)  # bookkeeping, not identity
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,3 +181,8 @@ class Actor:
     username: str
     role: Role
     hall_id: str | None
+    department_id: str | None = None
+    session_id: str | None = None
+    # Where the request came from: the audit log records it.
+    client: str | None = None
+    user_agent: str | None = None

@@ -86,7 +86,7 @@ class Session:
 
     async def run(self, token: str | None) -> None:
         if token:
-            self.actor = self._authenticate(token)
+            self.actor = await self._authenticate(token)
         self.hub.attach(self)
         writer = asyncio.create_task(self._write())
         try:
@@ -154,7 +154,7 @@ class Session:
             self.offer(dumps({"op": "pong"}))
         elif isinstance(msg, Auth):
             try:
-                self.actor = self._authenticate(msg.token)
+                self.actor = await self._authenticate(msg.token)
             except OneWindowError:
                 self.kick(CloseCode.UNAUTHORIZED, "invalid or expired token")
                 return
@@ -184,10 +184,13 @@ class Session:
         except OneWindowError as err:
             self.offer(dumps({"op": "error", "topic": msg.topic, "error": err.as_dict()}))
 
-    def _authenticate(self, token: str) -> Actor:
-        claims = self.app.signer.verify(token, int(self.app.ctx.clock().timestamp()))
-        self.expires = claims.expires
-        return Actor(claims.user_id, claims.username, claims.role, claims.hall_id)
+    async def _authenticate(self, token: str) -> Actor:
+        client = self.ws.client.host if self.ws.client else "unknown"
+        who = await self.app.sessions.authenticate(
+            token, client=client, user_agent=self.ws.headers.get("user-agent", "")[:200]
+        )
+        self.expires = self.app.sessions.claims(token).expires
+        return who
 
     def _signed_in(self) -> bool:
         """A sign-in ends when its token does, even on a connection opened before."""

@@ -45,6 +45,7 @@ def hall(r: Row) -> Hall:
         tz=r["tz"],
         hours=json_value(r["hours"]),
         calendar=json_value(r["calendar"]),
+        region_code=r.get("region_code"),
     )
 
 
@@ -55,6 +56,8 @@ def service(r: Row) -> Service:
         name=r["name"],
         name_en=r["name_en"],
         avg_service_s=r["avg_service_s"],
+        channels=tuple(Channel(c) for c in (r.get("channels") or "").split(",") if c),
+        daily_quota=r.get("daily_quota"),
     )
 
 
@@ -85,6 +88,7 @@ def window(r: Row, services: Iterable[str]) -> Window:
         clerk_name=r.get("clerk_name"),
         priority_streak=r["priority_streak"],
         appointment_streak=r["appointment_streak"],
+        department_id=r.get("department_id"),
     )
 
 
@@ -158,4 +162,8 @@ def user(r: Row) -> User:
         role=Role(r["role"]),
         hall_id=r["hall_id"],
         password_hash=r["password_hash"],
+        department_id=r.get("department_id"),
+        enabled=bool(r.get("enabled", 1)),
+        must_change_password=bool(r.get("must_change_password", 0)),
+        created_at=r.get("created_at"),
     )

@@ -6,26 +6,27 @@ only in their drivers and migrations, and one contract test runs on both.
 
 from __future__ import annotations
 
-import json
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 from typing import Any
 
+from ..audit import Chainer
 from ..domain.model import Hall, Service, Ticket, TicketState, User, Window
-from . import rows
+from . import config_sql, rows
 from .db import Database, open_database
 from .tx import StoredEvent, Tx
 
 
 class Store:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, chainer: Chainer | None = None) -> None:
         self.db = db
+        # Keys the audit chain's hashes; the server passes its secret.
+        self.chainer = chainer or Chainer(b"")
 
     @classmethod
-    def from_url(cls, url: str) -> Store:
-        return cls(open_database(url))
+    def from_url(cls, url: str, secret: bytes = b"") -> Store:
+        return cls(open_database(url), Chainer(secret))
 
     @property
     def dialect(self) -> str:
@@ -43,61 +44,27 @@ class Store:
     async def write(self, hall_id: str, now: datetime) -> AsyncIterator[Tx]:
         """A transaction for one hall; its events are numbered and stored with it."""
         async with self.db.transaction() as conn:
-            tx = Tx(conn, self.db.dialect, hall_id, now)
+            tx = Tx(conn, self.db.dialect, hall_id, now, self.chainer)
             yield tx
-            await tx.flush_events()
+            await tx.flush()
 
     # --- halls, services, windows, users -------------------------------------------
 
     async def create_hall(self, hall: Hall, now: datetime) -> None:
         async with self.db.transaction() as c:
-            await c.execute(
-                "INSERT INTO halls (id, name, tz, hours, calendar, created_at)"
-                " VALUES ($1, $2, $3, $4, $5, $6)",
-                hall.id,
-                hall.name,
-                hall.tz,
-                json.dumps(hall.hours),
-                json.dumps(hall.calendar),
-                now,
-            )
-            await c.execute(
-                "INSERT INTO hall_streams (hall_id, epoch, last_seq) VALUES ($1, $2, 0)",
-                hall.id,
-                secrets.token_hex(8),
-            )
+            await config_sql.insert_hall(c, hall, now)
 
     async def add_service(self, s: Service) -> None:
         async with self.db.transaction() as c:
-            await c.execute(
-                "INSERT INTO services (hall_id, code, name, name_en, avg_service_s)"
-                " VALUES ($1, $2, $3, $4, $5)",
-                s.hall_id, s.code, s.name, s.name_en, s.avg_service_s,
-            )  # fmt: skip
+            await config_sql.save_service(c, s, insert=True)
 
     async def add_window(self, w: Window) -> None:
         async with self.db.transaction() as c:
-            await c.execute(
-                "INSERT INTO windows (id, hall_id, number, name, state, priority_streak)"
-                " VALUES ($1, $2, $3, $4, $5, 0)",
-                w.id, w.hall_id, w.number, w.name, w.state.value,
-            )  # fmt: skip
-            for code in w.services:
-                await c.execute(
-                    "INSERT INTO window_services (window_id, hall_id, service_code)"
-                    " VALUES ($1, $2, $3)",
-                    w.id,
-                    w.hall_id,
-                    code,
-                )
+            await config_sql.save_window(c, w, insert=True)
 
     async def add_user(self, u: User, now: datetime) -> None:
         async with self.db.transaction() as c:
-            await c.execute(
-                "INSERT INTO users (id, username, display_name, role, hall_id, password_hash,"
-                " created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                u.id, u.username, u.display_name, u.role.value, u.hall_id, u.password_hash, now,
-            )  # fmt: skip
+            await config_sql.save_user(c, u, now, insert=True)
 
     async def hall(self, hall_id: str) -> Hall | None:
         async with self.db.reader() as c:
@@ -111,7 +78,7 @@ class Store:
     async def services(self, hall_id: str) -> list[Service]:
         async with self.db.reader() as c:
             found = await c.fetch(
-                "SELECT * FROM services WHERE hall_id = $1 ORDER BY code", hall_id
+                "SELECT * FROM services WHERE hall_id = $1 AND retired = 0 ORDER BY code", hall_id
             )
         return [rows.service(r) for r in found]
 

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from ..audit import AuditRecord, Chainer
 from ..domain.events import NewEvent
 from ..domain.model import Priority, Ticket, Window
-from . import rows
+from . import audit_sql, rows
 from .db import Conn, Dialect
 
 _PLACEHOLDERS = ", ".join(f"${i}" for i in range(1, 27))
@@ -31,16 +32,35 @@ class StoredEvent:
 
 
 class Tx:
-    def __init__(self, conn: Conn, dialect: Dialect, hall_id: str, now: datetime) -> None:
+    def __init__(
+        self, conn: Conn, dialect: Dialect, hall_id: str, now: datetime, chainer: Chainer
+    ) -> None:
         self.conn = conn
         self.dialect = dialect
         self.hall_id = hall_id
         self.now = now
+        self.chainer = chainer
         self._pending: list[NewEvent] = []
+        self._elsewhere: dict[str, list[NewEvent]] = {}  # other halls' events
+        self._audits: list[AuditRecord] = []
         self.events: list[StoredEvent] = []
 
     def emit(self, event: NewEvent) -> None:
         self._pending.append(event)
+
+    def emit_to(self, hall_id: str, event: NewEvent) -> None:
+        """An event for another hall's stream, committed with this transaction."""
+        if hall_id == self.hall_id:
+            self._pending.append(event)
+        else:
+            self._elsewhere.setdefault(hall_id, []).append(event)
+
+    def audit(self, record: AuditRecord) -> None:
+        """Record who did what; written with the change it describes, or not at all."""
+        self._audits.append(record)
+
+    def halls_touched(self) -> list[str]:
+        return sorted({e.hall_id for e in self.events})
 
     async def window(self, window_id: str, *, lock: bool = True) -> Window | None:
         # The service list rides along in one round trip: this runs on every window command.
@@ -119,18 +139,36 @@ class Tx:
                     break
         return None if r is None else rows.ticket(r)
 
-    async def next_number(self, service: str, day: date) -> int:
-        """The service's next daily counter value; the row lock keeps numbers gapless."""
+    async def next_number(self, service: str, day: date, quota: int | None = None) -> int | None:
+        """The service's next daily counter value; the row lock keeps numbers gapless.
+
+        None when the day's quota is used up: the check and the increment are one
+        statement, so no two processes can both take the last number."""
+        if quota is None:
+            value = await self.conn.fetchval(
+                "INSERT INTO ticket_counters (hall_id, service_code, business_day, last)"
+                " VALUES ($1, $2, $3, 1)"
+                " ON CONFLICT (hall_id, service_code, business_day)"
+                " DO UPDATE SET last = ticket_counters.last + 1 RETURNING last",
+                self.hall_id,
+                service,
+                day,
+            )
+            return int(value)
+        if quota < 1:
+            return None
         value = await self.conn.fetchval(
             "INSERT INTO ticket_counters (hall_id, service_code, business_day, last)"
             " VALUES ($1, $2, $3, 1)"
             " ON CONFLICT (hall_id, service_code, business_day)"
-            " DO UPDATE SET last = ticket_counters.last + 1 RETURNING last",
+            " DO UPDATE SET last = ticket_counters.last + 1 WHERE ticket_counters.last < $4"
+            " RETURNING last",
             self.hall_id,
             service,
             day,
+            quota,
         )
-        return int(value)
+        return None if value is None else int(value)
 
     async def active_ticket_for(self, service: str, day: date, fingerprint: str) -> Ticket | None:
         r = await self.conn.fetchrow(
@@ -208,8 +246,25 @@ class Tx:
     async def delete_notice(self, notice_id: str) -> None:
         await self.conn.execute("DELETE FROM notices WHERE id = $1", notice_id)
 
+    async def flush(self) -> None:
+        """Audit rows, then events, each in one lock order; called once, right before commit."""
+        if self._audits:
+            await audit_sql.append(self.conn, self.dialect, self.chainer, self._audits, self.now)
+            self._audits.clear()
+        if not self._elsewhere:
+            await self.flush_events()
+            return
+        # Streams locked in hall order, so two multi-hall transactions cannot deadlock.
+        own, home = self._pending, self.hall_id
+        for hall_id in sorted({home, *self._elsewhere}):
+            self.hall_id = hall_id
+            self._pending = own if hall_id == home else self._elsewhere[hall_id]
+            await self.flush_events()
+        self.hall_id, self._pending = home, []
+        self._elsewhere.clear()
+
     async def flush_events(self) -> None:
-        """Number and append the pending events; called once, right before commit."""
+        """Number and append the pending events of this hall's stream."""
         if not self._pending:
             return
         if self.dialect.name == "postgres":

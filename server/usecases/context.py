@@ -88,6 +88,15 @@ class Context:
             hall_id = self._window_halls[window_id] = w.hall_id
         return hall_id
 
+    async def publish_all(self, events: Sequence[StoredEvent]) -> None:
+        """Publish what a transaction appended, hall by hall."""
+        for hall_id in sorted({e.hall_id for e in events}):
+            await self.publish(hall_id, [e for e in events if e.hall_id == hall_id])
+
+    def forget(self, hall_id: str) -> None:
+        """Drop a cached hall after its configuration changed in this process."""
+        self._halls.pop(hall_id, None)
+
     async def publish(self, hall_id: str, events: Sequence[StoredEvent]) -> None:
         if events:
             for observe in self.observers:

@@ -58,6 +58,14 @@ def duplicate() -> Conflict:
     )
 
 
+def quota_reached() -> Conflict:
+    return Conflict(
+        "quota_reached",
+        "today's tickets for this service are all taken",
+        "该业务今日号源已取完，请改日再来或网上预约",
+    )
+
+
 def format_number(prefix: str, n: int) -> str:
     return f"{prefix}{n:03d}"
 
@@ -130,8 +138,12 @@ class IssueBatcher:
                 except OneWindowError as err:
                     results[i] = err
                     continue
+                svc = info.services.get(d.service)
+                n = await tx.next_number(d.service, day, svc.daily_quota if svc else None)
+                if n is None:
+                    results[i] = quota_reached()
+                    continue
                 people_ahead = await ahead.next(d.service, d.priority)
-                n = await tx.next_number(d.service, day)
                 t = _ticket(hall_id, d, n, day, now)
                 await tx.insert_ticket(t)
                 tx.emit(ticket_event("issued", t))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 
+from .. import audit
 from ..domain.errors import Forbidden, NotFound
 from ..domain.events import NewEvent
 from ..domain.model import Actor, Role
@@ -57,6 +58,8 @@ class Notices:
         async with self.ctx.store.write(hall_id, self.ctx.clock()) as tx:
             await tx.save_notice(_fields(notice), insert=True)
             tx.emit(_changed("created", notice))
+            tx.audit(audit.record(actor, hall_id, "config.notice.created", notice.id,
+                                  **audit.changes({}, _fields(notice))))  # fmt: skip
         await self.ctx.publish(hall_id, tx.events)
         return notice
 
@@ -67,6 +70,8 @@ class Notices:
         async with self.ctx.store.write(current.hall_id, self.ctx.clock()) as tx:
             await tx.save_notice(_fields(notice), insert=False)
             tx.emit(_changed("updated", notice))
+            tx.audit(audit.record(actor, current.hall_id, "config.notice.updated", notice.id,
+                                  **audit.changes(_fields(current), _fields(notice))))  # fmt: skip
         await self.ctx.publish(current.hall_id, tx.events)
         return notice
 
@@ -76,6 +81,8 @@ class Notices:
         async with self.ctx.store.write(current.hall_id, self.ctx.clock()) as tx:
             await tx.delete_notice(notice_id)
             tx.emit(_changed("deleted", current))
+            tx.audit(audit.record(actor, current.hall_id, "config.notice.deleted", notice_id,
+                                  before=_fields(current)))  # fmt: skip
         await self.ctx.publish(current.hall_id, tx.events)
 
     async def _get(self, notice_id: str) -> Notice:

@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from .. import audit
 from ..domain import identity
 from ..domain import ticket as tk
 from ..domain.dispatch import estimate_wait_minutes
@@ -22,6 +23,7 @@ from .ratelimit import Limit, RateLimiter
 
 log = logging.getLogger(__name__)
 
+_CHANNEL_ZH = {Channel.KIOSK: "取号机", Channel.PHONE: "手机", Channel.WINDOW: "窗口"}
 GREEN_REASONS = ("elderly", "disabled", "pregnant", "military")
 ELDERLY_AGE = 70
 
@@ -75,6 +77,12 @@ class Tickets:
                 "staff_only_channel",
                 "only staff of this hall may issue tickets at a window",
                 "只有本大厅工作人员可以在窗口取号",
+            )
+        if req.channel not in svc.channels:
+            raise Forbidden(
+                "channel_not_allowed",
+                f"service {svc.code} is not issued through the {req.channel.value} channel",
+                f"{svc.name}不支持通过{_CHANNEL_ZH[req.channel]}取号",
             )
         if not staff and not info.clock.is_open(now):
             raise Conflict("hall_closed", "the hall is closed now", "当前不在办公时间，暂停取号")
@@ -235,5 +243,8 @@ class Tickets:
             )
             await tx.update_ticket(t)
             tx.emit(transferred_event(t, None, keep_place))
+            tx.audit(audit.record(actor, t.hall_id, "ticket.move", t.id, number=t.number,
+                                  service=t.service, window=window_id, keep_place=keep_place,
+                                  reason=reason))  # fmt: skip
         await self.ctx.publish(t.hall_id, tx.events)
         return t

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from .. import audit
 from ..domain import ticket as tk
 from ..domain import window as wn
 from ..domain.errors import Conflict, Forbidden, NotFound
@@ -60,6 +61,7 @@ class Windows:
         actor: Actor,
         step: Step,
         command_id: str | None,
+        action: str,
         *,
         opening: bool = False,
     ) -> WindowResult:
@@ -80,6 +82,10 @@ class Windows:
                     ticket = await tx.ticket(done[1]) if done[1] else None
                     return WindowResult(w, ticket, replayed=True)
                 result = await step(tx, w)
+                ticket = result.ticket
+                tx.audit(audit.record(actor, hall_id, action, w.id,
+                                      ticket=ticket.id if ticket else None,
+                                      number=ticket.number if ticket else None))  # fmt: skip
                 if command_id is not None:
                     ticket_id = result.ticket.id if result.ticket else None
                     await tx.record_command(w.id, command_id, ticket_id)
@@ -125,7 +131,7 @@ class Windows:
             tx.emit(window_event("opened", w))
             return WindowResult(w, None)
 
-        return await self._run(window_id, actor, step, command_id, opening=True)
+        return await self._run(window_id, actor, step, command_id, "window.open", opening=True)
 
     async def pause(
         self, window_id: str, actor: Actor, reason: str | None, *, command_id: str | None = None
@@ -134,7 +140,7 @@ class Windows:
             w = wn.pause(w, reason)
             return await self._save(tx, w, None, window_event("paused", w))
 
-        return await self._run(window_id, actor, step, command_id)
+        return await self._run(window_id, actor, step, command_id, "window.pause")
 
     async def resume(
         self, window_id: str, actor: Actor, *, command_id: str | None = None
@@ -143,7 +149,7 @@ class Windows:
             w = wn.resume(w)
             return await self._save(tx, w, None, window_event("resumed", w))
 
-        return await self._run(window_id, actor, step, command_id)
+        return await self._run(window_id, actor, step, command_id, "window.resume")
 
     async def close(
         self, window_id: str, actor: Actor, *, command_id: str | None = None
@@ -152,7 +158,7 @@ class Windows:
             w = wn.close(w)
             return await self._save(tx, w, None, window_event("closed", w))
 
-        return await self._run(window_id, actor, step, command_id)
+        return await self._run(window_id, actor, step, command_id, "window.close")
 
     # --- tickets at the window --------------------------------------------------------
 
@@ -175,7 +181,7 @@ class Windows:
             w = wn.occupy(w, t.id, streak, appointments)
             return await self._save(tx, w, t, ticket_event("called", t, w))
 
-        return await self._run(window_id, actor, step, command_id)
+        return await self._run(window_id, actor, step, command_id, "window.call_next")
 
     async def recall(
         self, window_id: str, actor: Actor, *, command_id: str | None = None
@@ -184,7 +190,7 @@ class Windows:
             t = tk.recall(await self._current(tx, w), w.id, tx.now)
             return await self._save(tx, w, t, ticket_event("recalled", t, w))
 
-        return await self._run(window_id, actor, step, command_id)
+        return await self._run(window_id, actor, step, command_id, "window.recall")
 
     async def no_show(
         self, window_id: str, actor: Actor, *, command_id: str | None = None
@@ -194,7 +200,7 @@ class Windows:
             w = wn.release(w)
             return await self._save(tx, w, t, ticket_event("no_show", t, w))
 
-        return await self._run(window_id, actor, step, command_id)
+        return await self._run(window_id, actor, step, command_id, "window.no_show")
 
     async def call_back(
         self, window_id: str, actor: Actor, ticket_id: str, *, command_id: str | None = None
@@ -214,7 +220,7 @@ class Windows:
             w = wn.occupy(w, t.id, w.priority_streak)
             return await self._save(tx, w, t, ticket_event("called_back", t, w))
 
-        return await self._run(window_id, actor, step, command_id)
+        return await self._run(window_id, actor, step, command_id, "window.call_back")
 
     async def start(
         self, window_id: str, actor: Actor, *, command_id: str | None = None
@@ -223,7 +229,7 @@ class Windows:
             t = tk.start(await self._current(tx, w), w.id, tx.now)
             return await self._save(tx, w, t, ticket_event("started", t, w))
 
-        return await self._run(window_id, actor, step, command_id)
+        return await self._run(window_id, actor, step, command_id, "window.start")
 
     async def finish(
         self, window_id: str, actor: Actor, *, command_id: str | None = None
@@ -233,7 +239,7 @@ class Windows:
             w = wn.release(w)
             return await self._save(tx, w, t, ticket_event("finished", t, w))
 
-        return await self._run(window_id, actor, step, command_id)
+        return await self._run(window_id, actor, step, command_id, "window.finish")
 
     async def transfer(
         self, window_id: str, actor: Actor, req: TransferRequest, *, command_id: str | None = None
@@ -269,4 +275,4 @@ class Windows:
             w = wn.release(w)
             return await self._save(tx, w, t, transferred_event(t, w, req.keep_place))
 
-        return await self._run(window_id, actor, step, command_id)
+        return await self._run(window_id, actor, step, command_id, "window.transfer")

@@ -1,0 +1,190 @@
+"""Models of the administration API: halls, services, windows, departments, staff, audit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from .schemas import Roles, Strict
+
+Id = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+Name = Field(min_length=1, max_length=60)
+Hours = dict[str, list[list[str]]]
+ChannelName = Literal["kiosk", "phone", "window"]
+
+
+class HallIn(Strict):
+    id: str = Id
+    name: str = Name
+    tz: str = Field(default="Asia/Shanghai", max_length=64)
+    region_code: str | None = Field(default=None, max_length=6)
+    hours: Hours
+    calendar: dict[str, bool] = Field(default_factory=dict)
+
+
+class HallPatch(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=60)
+    tz: str | None = Field(default=None, max_length=64)
+    region_code: str | None = Field(default=None, max_length=6)
+    hours: Hours | None = None
+
+
+class HallConfig(BaseModel):
+    id: str
+    name: str
+    tz: str
+    region_code: str | None
+    hours: Hours
+    calendar: dict[str, bool]
+
+
+class HallList(BaseModel):
+    halls: list[HallConfig]
+
+
+class CalendarYear(Strict):
+    days: dict[str, bool] = Field(description='{"2027-01-01": false (holiday), "2027-02-07": true (make-up day)}')
+
+
+class ServiceIn(Strict):
+    code: str = Field(pattern=r"^[A-Z]{1,2}$", description="ticket prefix, e.g. A")
+    name: str = Name
+    name_en: str = Field(default="", max_length=80)
+    avg_service_s: int = Field(default=300, ge=30, le=14400)
+    channels: list[ChannelName] = Field(default=["kiosk", "phone", "window"], min_length=1)
+    daily_quota: int | None = Field(default=None, ge=0, le=100000)
+
+
+class ServicePatch(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=60)
+    name_en: str | None = Field(default=None, max_length=80)
+    avg_service_s: int | None = Field(default=None, ge=30, le=14400)
+    channels: list[ChannelName] | None = Field(default=None, min_length=1)
+    daily_quota: int | None = Field(default=None, ge=0, le=100000)
+
+
+class ServiceConfig(BaseModel):
+    code: str
+    name: str
+    name_en: str
+    avg_service_s: int
+    channels: list[ChannelName]
+    daily_quota: int | None
+
+
+class ServiceList(BaseModel):
+    services: list[ServiceConfig]
+
+
+class WindowIn(Strict):
+    id: str | None = Field(default=None, min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+    number: int = Field(ge=1, le=999)
+    name: str = Name
+    services: list[str] = Field(default_factory=list, max_length=26)
+    department: str | None = Field(default=None, max_length=40)
+
+
+class WindowPatch(Strict):
+    number: int | None = Field(default=None, ge=1, le=999)
+    name: str | None = Field(default=None, min_length=1, max_length=60)
+    services: list[str] | None = Field(default=None, max_length=26)
+    department: str | None = Field(default=None, max_length=40)
+
+
+class WindowConfig(BaseModel):
+    id: str
+    number: int
+    name: str
+    services: list[str]
+    department: str | None
+    state: str
+
+
+class WindowList(BaseModel):
+    windows: list[WindowConfig]
+
+
+class DepartmentIn(Strict):
+    id: str = Id
+    name: str = Name
+    name_en: str = Field(default="", max_length=80)
+    kind: Literal["front", "back"]
+    halls: list[str] = Field(default_factory=list, max_length=50)
+
+
+class DepartmentPatch(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=60)
+    name_en: str | None = Field(default=None, max_length=80)
+    kind: Literal["front", "back"] | None = None
+    halls: list[str] | None = Field(default=None, max_length=50)
+
+
+class DepartmentConfig(BaseModel):
+    id: str
+    name: str
+    name_en: str
+    kind: Literal["front", "back"]
+    halls: list[str]
+
+
+class DepartmentList(BaseModel):
+    departments: list[DepartmentConfig]
+
+
+class UserIn(Strict):
+    username: str = Field(min_length=2, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    display_name: str = Name
+    role: Roles
+    hall: str | None = Field(default=None, max_length=40)
+    department: str | None = Field(default=None, max_length=40)
+    password: str = Field(min_length=1, max_length=128)
+
+
+class UserPatch(Strict):
+    display_name: str | None = Field(default=None, min_length=1, max_length=60)
+    role: Roles | None = None
+    hall: str | None = Field(default=None, max_length=40)
+    department: str | None = Field(default=None, max_length=40)
+    enabled: bool | None = None
+
+
+class PasswordReset(Strict):
+    password: str = Field(min_length=1, max_length=128)
+
+
+class UserOut(BaseModel):
+    id: str
+    username: str
+    display_name: str
+    role: Roles
+    hall: str | None
+    department: str | None
+    enabled: bool
+    must_change_password: bool
+    created_at: datetime | None
+
+
+class UserList(BaseModel):
+    users: list[UserOut]
+
+
+class AuditEntry(BaseModel):
+    id: str
+    hall: str | None
+    seq: int
+    at: datetime
+    actor: str | None
+    actor_id: str | None
+    role: str | None
+    action: str
+    target: str | None
+    client: str | None
+    user_agent: str | None
+    detail: dict[str, Any]
+
+
+class AuditPage(BaseModel):
+    entries: list[AuditEntry]
+    next: str | None = Field(description="pass as `before` for the next (older) page")

@@ -1,0 +1,152 @@
+"""The audit trail in SQL: append to a chain under its head row's lock, query, purge."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ..audit import GENESIS, PURGED, AuditRecord, Chainer, detail_text
+from .db import Conn, Dialect, Row
+
+COLUMNS = (
+    "chain, seq, at, actor_id, actor_name, role, action, target, client, user_agent,"
+    " detail, prev_hash, hash"
+)
+
+
+async def append(
+    c: Conn, dialect: Dialect, chainer: Chainer, records: Sequence[AuditRecord], now: datetime
+) -> None:
+    """Append records, chain by chain in name order (one lock order for every writer)."""
+    by_chain: dict[str, list[AuditRecord]] = {}
+    for rec in records:
+        by_chain.setdefault(rec.chain, []).append(rec)
+    for chain in sorted(by_chain):
+        batch = by_chain[chain]
+        head = await _take(c, dialect, chain, len(batch))
+        seq, prev = head[0] - len(batch), head[1]
+        for rec in batch:
+            seq += 1
+            row: dict[str, Any] = {
+                "chain": chain, "seq": seq, "at": now, "actor_id": rec.actor_id,
+                "actor_name": rec.actor_name, "role": rec.role, "action": rec.action,
+                "target": rec.target, "client": rec.client, "user_agent": rec.user_agent,
+                "detail": detail_text(rec.detail), "prev_hash": prev,
+            }  # fmt: skip
+            row["hash"] = prev = chainer.hash(row)
+            await c.execute(
+                f"INSERT INTO audit_log ({COLUMNS}) VALUES"
+                " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                *row.values(),
+            )
+        await c.execute("UPDATE audit_heads SET last_hash = $2 WHERE chain = $1", chain, prev)
+
+
+async def _take(c: Conn, dialect: Dialect, chain: str, n: int) -> tuple[int, str]:
+    """Lock the chain's head and reserve n seqs: (the last reserved seq, the hash before them)."""
+    for _ in range(2):
+        r = await c.fetchrow(
+            "UPDATE audit_heads SET last_seq = last_seq + $2 WHERE chain = $1"
+            " RETURNING last_seq, last_hash",
+            chain,
+            n,
+        )
+        if r is not None:
+            return int(r["last_seq"]), r["last_hash"]
+        await c.execute(
+            "INSERT INTO audit_heads (chain, last_seq, last_hash) VALUES ($1, 0, $2)"
+            " ON CONFLICT (chain) DO NOTHING",
+            chain,
+            GENESIS,
+        )
+    raise RuntimeError(f"audit chain {chain!r} has no head")
+
+
+@dataclass(frozen=True, slots=True)
+class AuditQuery:
+    chain: str | None = None
+    actor: str | None = None
+    action: str | None = None
+    target: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    before: str | None = None  # a cursor from a previous page
+    limit: int = 100
+
+
+def cursor(row: Row) -> str:
+    raw = json.dumps([row["at"].isoformat(), row["chain"], int(row["seq"])])
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _uncursor(text: str) -> tuple[datetime, str, int]:
+    at, chain, seq = json.loads(base64.urlsafe_b64decode(text.encode()))
+    return datetime.fromisoformat(at), str(chain), int(seq)
+
+
+async def query(c: Conn, q: AuditQuery) -> list[Row]:
+    """Matching rows, newest first; raises ValueError on a malformed cursor."""
+    where: list[str] = []
+    args: list[Any] = []
+
+    def add(cond: str, *values: Any) -> None:
+        marks = [f"${len(args) + i + 1}" for i in range(len(values))]
+        where.append(cond.format(*marks))
+        args.extend(values)
+
+    if q.chain is not None:
+        add("chain = {}", q.chain)
+    if q.actor:
+        add("actor_name = {}", q.actor)
+    if q.action:
+        # "config." finds every configuration change; "auth.sign_in" just that one.
+        if q.action.endswith("."):
+            add("action LIKE {}", q.action + "%")
+        else:
+            add("action = {}", q.action)
+    if q.target:
+        add("target = {}", q.target)
+    if q.since is not None:
+        add("at >= {}", q.since)
+    if q.until is not None:
+        add("at < {}", q.until)
+    if q.before:
+        at, chain, seq = _uncursor(q.before)
+        add("(at < {} OR (at = {} AND (chain > {} OR (chain = {} AND seq < {}))))",
+            at, at, chain, chain, seq)  # fmt: skip
+    sql = f"SELECT {COLUMNS} FROM audit_log"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += f" ORDER BY at DESC, chain, seq DESC LIMIT ${len(args) + 1}"
+    return await c.fetch(sql, *args, q.limit)
+
+
+async def chains(c: Conn) -> list[tuple[str, int, str]]:
+    found = await c.fetch("SELECT chain, last_seq, last_hash FROM audit_heads ORDER BY chain")
+    return [(r["chain"], int(r["last_seq"]), r["last_hash"]) for r in found]
+
+
+async def chain_rows(c: Conn, chain: str) -> list[Row]:
+    return await c.fetch(f"SELECT {COLUMNS} FROM audit_log WHERE chain = $1 ORDER BY seq", chain)
+
+
+async def purge_plan(c: Conn, chain: str, before: datetime) -> tuple[int, str] | None:
+    """The last row of a chain older than ``before`` (what a purge would remove through)."""
+    r = await c.fetchrow(
+        "SELECT seq, hash FROM audit_log WHERE chain = $1 AND at < $2 AND action <> $3"
+        " ORDER BY seq DESC LIMIT 1",
+        chain,
+        before,
+        PURGED,
+    )
+    return None if r is None else (int(r["seq"]), r["hash"])
+
+
+async def delete_through(c: Conn, chain: str, seq: int) -> int:
+    n = await c.fetchval("SELECT count(*) FROM audit_log WHERE chain = $1 AND seq <= $2", chain, seq)
+    await c.execute("DELETE FROM audit_log WHERE chain = $1 AND seq <= $2", chain, seq)
+    return int(n)
