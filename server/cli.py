@@ -1,4 +1,4 @@
-"""The ``onewindow`` command: serve, migrate, check."""
+"""The ``onewindow`` command: serve, migrate, check; user, hall and audit (``cli_admin``)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from . import cli_admin
 from .settings import Settings
 from .store.store import Store
 
@@ -32,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port (default ONEWINDOW_PORT or 8000)")
     sub.add_parser("migrate", help="apply database migrations")
     sub.add_parser("check", help="exit 0 if the database and Redis are ready, else 1 with a reason")
+    cli_admin.add_commands(sub)
     return p
 
 
@@ -145,8 +147,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     log = logging.getLogger("onewindow")
-    if args.command == "serve":
+    if args.command in ("serve", "user", "hall", "audit"):
+        # The audit chain is keyed by the secret: every command that writes or checks
+        # it must use the same one as the server.
         settings = _persisted_secret(settings, dict(os.environ))
+    if args.command in ("user", "hall", "audit"):
+        return cli_admin.run(args, settings)
     if args.command == "migrate":
         applied = asyncio.run(_migrate(settings))
         print(f"applied migrations: {applied}" if applied else "database is up to date")

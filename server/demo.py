@@ -1,46 +1,28 @@
 """The demo hall: what ``onewindow serve --demo`` seeds into an empty store.
 
-Passwords are documented in the README and are for trying the system only.
+The hall itself is a hall document (``demo_hall.json``), applied like any
+``onewindow hall import``; its staff and notices are added here. Passwords are
+documented in the README and are for trying the system only.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from importlib import resources
+from typing import Any
 
 from .auth import hash_password
-from .domain.model import Hall, Role, Service, User, Window
+from .bus.memory import MemoryBus
+from .domain.model import Actor, Role, User
 from .store.store import Store
+from .usecases.context import Context
+from .usecases.hall_document import HallDocuments
 
 HALL_ID = "demo"
+CLERKS = 6
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - documented demo credentials
 ADMIN_PASSWORD = "admin1234"  # noqa: S105 - documented demo credentials
-
-SERVICES = (
-    ("A", "社保业务", "Social insurance", 300),
-    ("B", "医保业务", "Medical insurance", 300),
-    ("C", "不动产登记", "Real estate registration", 600),
-    ("D", "综合受理", "Comprehensive intake", 480),
-    ("E", "统一出件", "Result pickup", 120),
-)
-# Overlapping lists, as in a real hall: the comprehensive window takes anything.
-WINDOWS = (
-    (1, "1号窗口", ("A", "B")),
-    (2, "2号窗口", ("A", "B")),
-    (3, "3号窗口", ("C",)),
-    (4, "4号窗口", ("C", "D")),
-    (5, "5号窗口 综合受理", ("A", "B", "C", "D")),
-    (6, "6号窗口 出件", ("E",)),
-)
-CLERKS = 6
-# A long working day so the demo is usable at most hours; a real hall sets its own.
-HOURS = {day: [["07:00", "22:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
-# 2026–2027 public holidays and make-up working days (调休), as the State Council set them.
-CALENDAR = {
-    **{f"2026-10-0{d}": False for d in range(1, 8)},
-    "2026-10-10": True,
-    "2027-01-01": False,
-    **{f"2027-02-{d:02d}": False for d in range(6, 13)},
-}
 
 NOTICES = (
     (
@@ -61,20 +43,28 @@ NOTICES = (
 )
 
 
+def demo_document(tz: str) -> dict[str, Any]:
+    """The demo hall as a hall document (shipped in the package), in the given time zone."""
+    doc: dict[str, Any] = json.loads(
+        resources.files("server").joinpath("demo_hall.json").read_text(encoding="utf-8")
+    )
+    doc["hall"]["tz"] = tz
+    return doc
+
+
 async def seed_demo(store: Store, now: datetime, tz: str = "Asia/Shanghai") -> bool:
     """Seed the demo hall unless it exists; returns whether anything was written."""
     if await store.hall(HALL_ID) is not None:
         return False
-    await store.create_hall(Hall(HALL_ID, "示范政务服务中心", tz, HOURS, CALENDAR), now)
-    for code, name, name_en, avg in SERVICES:
-        await store.add_service(Service(HALL_ID, code, name, name_en, avg))
-    for number, name, codes in WINDOWS:
-        await store.add_window(Window(f"{HALL_ID}-w{number}", HALL_ID, number, name, codes))
+    ctx = Context(store=store, bus=MemoryBus(), clock=lambda: now, secret=b"")
+    seeder = Actor("seed", "demo-seed", Role.ADMIN, None, client="localhost")
+    await HallDocuments(ctx).import_(demo_document(tz), seeder, dry_run=False)
     staff = [
-        ("admin", "系统管理员", Role.ADMIN, None, ADMIN_PASSWORD),
-        ("supervisor", "值班主任", Role.SUPERVISOR, HALL_ID, DEMO_PASSWORD),
+        ("admin", "系统管理员", Role.ADMIN, None, None, ADMIN_PASSWORD),
+        ("supervisor", "值班主任", Role.SUPERVISOR, HALL_ID, None, DEMO_PASSWORD),
+        ("officer", "自然资源局审批员", Role.OFFICER, HALL_ID, "zrzyj", DEMO_PASSWORD),
     ] + [
-        (f"clerk{i}", f"窗口人员{i}", Role.CLERK, HALL_ID, DEMO_PASSWORD)
+        (f"clerk{i}", f"窗口人员{i}", Role.CLERK, HALL_ID, None, DEMO_PASSWORD)
         for i in range(1, CLERKS + 1)
     ]
     async with store.write(HALL_ID, now) as tx:
@@ -84,8 +74,10 @@ async def seed_demo(store: Store, now: datetime, tz: str = "Asia/Shanghai") -> b
                  "body": body, "position": i, "active": True},
                 insert=True,
             )  # fmt: skip
-    for username, display, role, hall_id, password in staff:
+    for username, display, role, hall_id, dept, password in staff:
         await store.add_user(
-            User(f"u-{username}", username, display, role, hall_id, hash_password(password)), now
-        )
+            User(f"u-{username}", username, display, role, hall_id, hash_password(password),
+                 department_id=dept),
+            now,
+        )  # fmt: skip
     return True

@@ -176,7 +176,7 @@ class Config:
         w = replace(w, hall_id=hall_id, id=w.id or f"{hall_id}-w{w.number}")
         rules.check_window_services(w, info.services)
         async with self.ctx.store.write(hall_id, self.ctx.clock()) as tx:
-            await self._check_window(tx, w)
+            await self._check_window(tx, w, creating=True)
             if await self.ctx.store.window(w.id) is not None:
                 raise Conflict("window_exists", f"window {w.id} exists", f"窗口 {w.id} 已存在",
                                field="id")  # fmt: skip
@@ -230,8 +230,8 @@ class Config:
             tx.emit(rules.window_changed("deleted", w))
         await self._commit(hall_id, tx)
 
-    async def _check_window(self, tx: Tx, w: Window) -> None:
-        if await config_sql.number_taken(tx.conn, w.hall_id, w.number, w.id):
+    async def _check_window(self, tx: Tx, w: Window, *, creating: bool = False) -> None:
+        if await config_sql.number_taken(tx.conn, w.hall_id, w.number, "" if creating else w.id):
             raise _number_taken(w.number)
         known = {d.id: d for d in await config_sql.departments(tx.conn)}
         rules.check_department(w.department_id, w.hall_id, known, "department")

@@ -104,12 +104,15 @@ class Staff:
         async with self.ctx.store.db.reader() as c:
             return await config_sql.users(c, only)
 
-    async def create_user(self, actor: Actor, draft: User, password: str) -> User:
+    async def create_user(
+        self, actor: Actor, draft: User, password: str, *, must_change: bool = True
+    ) -> User:
+        """A new account; by default its password is a first one, to be changed at sign-in."""
         access.require_admin(actor)
         check_new_password(password, "password")
         hashed = await asyncio.to_thread(hash_password, password)
         user = replace(draft, id=draft.id or f"u-{uuid.uuid4().hex[:12]}", password_hash=hashed,
-                       must_change_password=True, enabled=True)  # fmt: skip
+                       must_change_password=must_change, enabled=True)  # fmt: skip
         async with self.ctx.store.write(user.hall_id or "", self.ctx.clock()) as tx:
             await self._check_scope(tx, user)
             try:
