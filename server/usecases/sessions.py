@@ -1,16 +1,15 @@
 """Staff sign-in sessions: sign in and out, change a password, check and revoke tokens.
 
 A token's signature is checked without the database; whether its session is
-still live is one indexed read, remembered for a second per process (the
-process that revokes forgets at once; the others within that second). Open
-WebSockets are closed by ``realtime/revocation.py``, told through ``on_revoke``.
+still live is one indexed read per request, not cached, so a revoked token is
+refused by every process at once. Open WebSockets are closed by
+``realtime/revocation.py``, told through ``on_revoke`` (and by its poll).
 """
 
 from __future__ import annotations
 
 import asyncio
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -23,7 +22,6 @@ from ..store import config_sql, sessions_sql
 from ..store.tx import Tx
 from .context import Context
 
-LIVE_CACHE_S = 1.0
 MIN_PASSWORD = 8
 # Checked when the username is unknown, so timing does not tell which names exist.
 _DUMMY_HASH = "scrypt$16384$8$1$00$00"
@@ -44,7 +42,6 @@ class Sessions:
         self.ctx = ctx
         self.signer = signer
         self.ttl_s = ttl_s
-        self._live: dict[str, float] = {}  # session id -> when it was last seen live
         self.on_revoke: list[Callable[[], None]] = []
 
     # --- signing in and out --------------------------------------------------------
@@ -141,23 +138,15 @@ class Sessions:
         return self.signer.verify(token, int(self.ctx.clock().timestamp()))
 
     async def require_live(self, sid: str) -> None:
-        seen = self._live.get(sid)
-        if seen is not None and time.monotonic() - seen < LIVE_CACHE_S:
-            return
         async with self.ctx.store.db.reader() as c:
             live = bool(sid) and await sessions_sql.live(c, sid)
         if not live:
-            self._live.pop(sid, None)
             raise Unauthorized(
                 "token_revoked", "this sign-in has ended; sign in again", "登录已失效，请重新登录"
             )
-        if len(self._live) > 10_000:  # bounded: old entries are worthless after a second
-            self._live.clear()
-        self._live[sid] = time.monotonic()
 
     def revoked(self) -> None:
-        """Some sessions ended: forget what was cached and tell the WebSocket side."""
-        self._live.clear()
+        """Some sessions ended: tell the WebSocket side at once."""
         for notify in self.on_revoke:
             notify()
 
