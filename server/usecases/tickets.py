@@ -71,7 +71,11 @@ class Tickets:
         info = await self.ctx.hall(hall_id)
         svc = await self.ctx.service(hall_id, req.service)
         now = self.ctx.clock()
-        staff = actor is not None and actor.hall_id in (None, hall_id)
+        staff = (
+            actor is not None
+            and actor.role in (Role.CLERK, Role.SUPERVISOR, Role.ADMIN)
+            and actor.hall_id in (None, hall_id)
+        )
         if req.channel is Channel.WINDOW and not staff:
             raise Forbidden(
                 "staff_only_channel",

@@ -41,6 +41,8 @@ Step = Callable[[Tx, Window], Awaitable[WindowResult]]
 
 def authorize(actor: Actor, window: Window, *, opening: bool = False) -> None:
     """Clerks act only at the window they signed in at; supervisors anywhere in their hall."""
+    if actor.role not in (Role.CLERK, Role.SUPERVISOR, Role.ADMIN):
+        raise Forbidden("role_forbidden", "your role may not do this", "您的角色无权执行此操作")
     if actor.hall_id is not None and actor.hall_id != window.hall_id:
         raise Forbidden("other_hall", "that window is in another hall", "该窗口不属于您所在的大厅")
     if actor.role is Role.CLERK and not opening and window.clerk_id != actor.id:
