@@ -33,16 +33,14 @@ def window_out(w: Window) -> m.WindowConfig:
 
 def _service_fields(body: m.ServiceIn | m.ServicePatch) -> dict[str, Any]:
     """The fields given (all of them when creating), as the domain names them."""
-    create = isinstance(body, m.ServiceIn)
-    fields = body.model_dump(exclude_unset=not create, exclude={"code"})
+    fields = m.given(body, "code", nullable=("daily_quota",))
     if "channels" in fields:
         fields["channels"] = tuple(dict.fromkeys(Channel(c) for c in fields["channels"]))
     return fields
 
 
 def _window_fields(body: m.WindowIn | m.WindowPatch) -> dict[str, Any]:
-    create = isinstance(body, m.WindowIn)
-    fields = body.model_dump(exclude_unset=not create, exclude={"id"})
+    fields = m.given(body, "id", nullable=("department",))
     if "department" in fields:
         fields["department_id"] = fields.pop("department")
     if "services" in fields:
@@ -66,10 +64,7 @@ async def get_hall(request: Request, _: Any) -> Response:
 
 
 async def update_hall(request: Request, body: m.HallPatch) -> Response:
-    changes = {k: v for k, v in body.model_dump(exclude_unset=True).items()}
-    if any(changes.get(k) is None for k in ("name", "tz", "hours") if k in changes):
-        raise InvalidInput("invalid_request", "name, tz and hours cannot be null",
-                           "名称、时区和营业时间不能为空")  # fmt: skip
+    changes = m.given(body, "id", nullable=("region_code",))
     h = await state(request).config.update_hall(
         signed_in(request), request.path_params["hall"], changes
     )
@@ -103,8 +98,6 @@ async def create_service(request: Request, body: m.ServiceIn) -> Response:
 
 async def update_service(request: Request, body: m.ServicePatch) -> Response:
     fields = _service_fields(body)
-    if any(fields.get(k) is None for k in ("name", "name_en", "avg_service_s", "channels") if k in fields):
-        raise InvalidInput("invalid_request", "only daily_quota may be null", "仅每日限额可为空")
     s = await state(request).config.save_service(
         signed_in(request), request.path_params["hall"], request.path_params["code"], fields,
         create=False,
@@ -133,8 +126,6 @@ async def create_window(request: Request, body: m.WindowIn) -> Response:
 
 async def update_window(request: Request, body: m.WindowPatch) -> Response:
     fields = _window_fields(body)
-    if any(fields.get(k) is None for k in ("number", "name", "services") if k in fields):
-        raise InvalidInput("invalid_request", "only department may be null", "仅所属部门可为空")
     w = await state(request).config.update_window(
         signed_in(request), request.path_params["window"], fields
     )

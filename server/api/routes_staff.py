@@ -7,7 +7,6 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..domain.errors import InvalidInput
 from ..domain.model import Department, DepartmentKind, Role, User
 from . import schemas_admin as m
 from .http import Endpoint, ok
@@ -27,10 +26,7 @@ def user_out(u: User) -> m.UserOut:
 
 
 def _dept_fields(body: m.DepartmentIn | m.DepartmentPatch) -> dict[str, Any]:
-    create = isinstance(body, m.DepartmentIn)
-    fields = body.model_dump(exclude_unset=not create, exclude={"id"})
-    if any(v is None for v in fields.values()):
-        raise InvalidInput("invalid_request", "fields cannot be null", "字段不能为空")
+    fields = m.given(body, "id")
     if "kind" in fields:
         fields["kind"] = DepartmentKind(fields["kind"])
     if "halls" in fields:
@@ -76,10 +72,7 @@ async def create_user(request: Request, body: m.UserIn) -> Response:
 
 
 async def update_user(request: Request, body: m.UserPatch) -> Response:
-    fields = body.model_dump(exclude_unset=True)
-    if any(fields.get(k) is None for k in ("display_name", "role", "enabled") if k in fields):
-        raise InvalidInput("invalid_request", "only hall and department may be null",
-                           "仅所属大厅和部门可为空")  # fmt: skip
+    fields = m.given(body, "id", nullable=("hall", "department"))
     renamed = {"hall": "hall_id", "department": "department_id"}
     fields = {renamed.get(k, k): v for k, v in fields.items()}
     if "role" in fields:

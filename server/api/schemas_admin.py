@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from ..domain.errors import InvalidInput
 from .schemas import Roles, Strict
 
 Id = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -188,3 +189,16 @@ class AuditEntry(BaseModel):
 class AuditPage(BaseModel):
     entries: list[AuditEntry]
     next: str | None = Field(description="pass as `before` for the next (older) page")
+
+
+def given(body: BaseModel, key: str, *, nullable: tuple[str, ...] = ()) -> dict[str, Any]:
+    """What a request sets, without its key: every field of a creation model (``…In``),
+    only those sent for a patch. A patch may clear only the ``nullable`` fields."""
+    create = type(body).__name__.endswith("In")
+    fields = body.model_dump(exclude_unset=not create, exclude={key})
+    for name, value in fields.items():
+        if value is None and name not in nullable and not create:
+            raise InvalidInput(
+                "invalid_request", f"{name} cannot be null", f"{name} 不能为空", field=name
+            )
+    return fields
