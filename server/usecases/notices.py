@@ -10,9 +10,10 @@ import uuid
 from dataclasses import dataclass, replace
 
 from .. import audit
-from ..domain.errors import Forbidden, NotFound
+from ..domain import access
+from ..domain.errors import NotFound
 from ..domain.events import NewEvent
-from ..domain.model import Actor, Role
+from ..domain.model import Actor
 from .context import Context
 
 KINDS = ("policy", "materials", "hours", "general")
@@ -27,15 +28,6 @@ class Notice:
     body: str
     position: int = 0
     active: bool = True
-
-
-def _require_manager(actor: Actor, hall_id: str) -> None:
-    if actor.role not in (Role.SUPERVISOR, Role.ADMIN) or actor.hall_id not in (None, hall_id):
-        raise Forbidden(
-            "role_forbidden",
-            "only supervisors of this hall manage notices",
-            "只有本大厅值班主任可以管理公告",
-        )
 
 
 def _changed(action: str, notice: Notice) -> NewEvent:
@@ -53,7 +45,7 @@ class Notices:
 
     async def create(self, hall_id: str, actor: Actor, draft: Notice) -> Notice:
         await self.ctx.hall(hall_id)
-        _require_manager(actor, hall_id)
+        access.require_hall_manager(actor, hall_id)
         notice = replace(draft, id=uuid.uuid4().hex, hall_id=hall_id)
         async with self.ctx.store.write(hall_id, self.ctx.clock()) as tx:
             await tx.save_notice(_fields(notice), insert=True)
@@ -65,7 +57,7 @@ class Notices:
 
     async def update(self, notice_id: str, actor: Actor, changes: dict[str, object]) -> Notice:
         current = await self._get(notice_id)
-        _require_manager(actor, current.hall_id)
+        access.require_hall_manager(actor, current.hall_id)
         notice = replace(current, **changes)  # type: ignore[arg-type]
         async with self.ctx.store.write(current.hall_id, self.ctx.clock()) as tx:
             await tx.save_notice(_fields(notice), insert=False)
@@ -77,7 +69,7 @@ class Notices:
 
     async def delete(self, notice_id: str, actor: Actor) -> None:
         current = await self._get(notice_id)
-        _require_manager(actor, current.hall_id)
+        access.require_hall_manager(actor, current.hall_id)
         async with self.ctx.store.write(current.hall_id, self.ctx.clock()) as tx:
             await tx.delete_notice(notice_id)
             tx.emit(_changed("deleted", current))

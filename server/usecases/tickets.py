@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from .. import audit
-from ..domain import identity
+from ..domain import access, identity
 from ..domain import ticket as tk
 from ..domain.dispatch import estimate_wait_minutes
 from ..domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
@@ -214,15 +214,7 @@ class Tickets:
         t = await self.ctx.store.ticket(ticket_id)
         if t is None:
             raise NotFound("unknown_ticket", "no such ticket", "没有该号票")
-        if actor.role not in (Role.SUPERVISOR, Role.ADMIN) or actor.hall_id not in (
-            None,
-            t.hall_id,
-        ):
-            raise Forbidden(
-                "role_forbidden",
-                "only supervisors of this hall move tickets",
-                "只有本大厅值班主任可以转移号票",
-            )
+        access.require_hall_manager(actor, t.hall_id)
         if service is not None:
             await self.ctx.service(t.hall_id, service)
         if window_id is not None and await self.ctx.window_hall(window_id) != t.hall_id:

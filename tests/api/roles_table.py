@@ -1,0 +1,108 @@
+"""Who may call which endpoint: the table docs/roles.md shows and test_role_matrix.py walks.
+
+A cell is ``✓`` (the endpoint's own success status) or ``"<status> <error code>"``.
+"""
+
+from __future__ import annotations
+
+ACTORS = (
+    "anonymous",
+    "clerk",
+    "clerk (other hall)",
+    "supervisor",
+    "supervisor (other hall)",
+    "officer",
+    "admin",
+)
+
+OK = "✓"
+_SIGN_IN = "401 sign_in_required"
+_ROLE = "403 role_forbidden"
+_HALL = "403 other_hall"
+
+Cells = tuple[str, str, str, str, str, str, str]
+
+# Public pages, ticket issue, the hall view, sign-in.
+PUBLIC: Cells = (OK, OK, OK, OK, OK, OK, OK)
+# Anybody signed in: their own session.
+SIGNED_IN: Cells = (_SIGN_IN, OK, OK, OK, OK, OK, OK)
+# Window commands: the clerk at the window, a supervisor of its hall, an admin.
+WINDOW: Cells = (_SIGN_IN, OK, _HALL, OK, _HALL, _ROLE, OK)
+# The hall's waiting queue: staff of the queue in that hall.
+QUEUE: Cells = (_SIGN_IN, OK, _HALL, OK, _HALL, _ROLE, OK)
+# A hall's supervisor and admins: windows, notices, calendar, moves, audit, read-only views.
+HALL_MANAGER: Cells = (_SIGN_IN, _ROLE, _ROLE, OK, _HALL, _ROLE, OK)
+# A listing that names no hall: a supervisor gets their own hall's part of it.
+LISTING: Cells = (_SIGN_IN, _ROLE, _ROLE, OK, OK, _ROLE, OK)
+ADMIN_ONLY: Cells = (_SIGN_IN, _ROLE, _ROLE, _ROLE, _ROLE, _ROLE, OK)
+
+ROWS: tuple[tuple[str, str, Cells], ...] = (
+    ("GET", "/healthz", PUBLIC),
+    ("GET", "/metrics", PUBLIC),
+    ("GET", "/api/halls/{hall}", PUBLIC),
+    ("GET", "/api/halls/{hall}/events", PUBLIC),
+    ("POST", "/api/halls/{hall}/tickets", PUBLIC),
+    ("GET", "/api/tickets/{ticket}", PUBLIC),
+    ("DELETE", "/api/tickets/{ticket}", PUBLIC),
+    ("POST", "/api/auth/login", PUBLIC),
+    ("POST", "/api/auth/logout", SIGNED_IN),
+    ("GET", "/api/auth/me", SIGNED_IN),
+    ("POST", "/api/auth/password", SIGNED_IN),
+    ("POST", "/api/windows/{window}/open", WINDOW),
+    ("POST", "/api/windows/{window}/pause", WINDOW),
+    ("POST", "/api/windows/{window}/resume", WINDOW),
+    ("POST", "/api/windows/{window}/close", WINDOW),
+    ("POST", "/api/windows/{window}/call-next", WINDOW),
+    ("POST", "/api/windows/{window}/recall", WINDOW),
+    ("POST", "/api/windows/{window}/no-show", WINDOW),
+    ("POST", "/api/windows/{window}/call-back", WINDOW),
+    ("POST", "/api/windows/{window}/start", WINDOW),
+    ("POST", "/api/windows/{window}/finish", WINDOW),
+    ("POST", "/api/windows/{window}/transfer", WINDOW),
+    ("GET", "/api/halls/{hall}/queue", QUEUE),
+    ("GET", "/api/halls/{hall}/notices", PUBLIC),
+    ("POST", "/api/halls/{hall}/notices", HALL_MANAGER),
+    ("PATCH", "/api/notices/{notice}", HALL_MANAGER),
+    ("DELETE", "/api/notices/{notice}", HALL_MANAGER),
+    ("POST", "/api/tickets/{ticket}/move", HALL_MANAGER),
+    ("GET", "/api/admin/halls", LISTING),
+    ("POST", "/api/admin/halls", ADMIN_ONLY),
+    ("GET", "/api/admin/halls/{hall}", HALL_MANAGER),
+    ("PATCH", "/api/admin/halls/{hall}", ADMIN_ONLY),
+    ("PUT", "/api/admin/halls/{hall}/calendar/{year}", HALL_MANAGER),
+    ("GET", "/api/admin/halls/{hall}/services", HALL_MANAGER),
+    ("POST", "/api/admin/halls/{hall}/services", ADMIN_ONLY),
+    ("PATCH", "/api/admin/halls/{hall}/services/{code}", ADMIN_ONLY),
+    ("DELETE", "/api/admin/halls/{hall}/services/{code}", ADMIN_ONLY),
+    ("GET", "/api/admin/halls/{hall}/windows", HALL_MANAGER),
+    ("POST", "/api/admin/halls/{hall}/windows", HALL_MANAGER),
+    ("PATCH", "/api/admin/windows/{window}", HALL_MANAGER),
+    ("DELETE", "/api/admin/windows/{window}", HALL_MANAGER),
+    ("GET", "/api/admin/departments", LISTING),
+    ("POST", "/api/admin/departments", ADMIN_ONLY),
+    ("PATCH", "/api/admin/departments/{dept}", ADMIN_ONLY),
+    ("DELETE", "/api/admin/departments/{dept}", ADMIN_ONLY),
+    ("GET", "/api/admin/users", HALL_MANAGER),
+    ("POST", "/api/admin/users", ADMIN_ONLY),
+    ("PATCH", "/api/admin/users/{user}", ADMIN_ONLY),
+    ("POST", "/api/admin/users/{user}/password", ADMIN_ONLY),
+    ("GET", "/api/audit", HALL_MANAGER),
+    ("GET", "/api/audit.csv", HALL_MANAGER),
+)
+
+TABLE: dict[tuple[str, str], Cells] = {(method, path): cells for method, path, cells in ROWS}
+
+
+def markdown() -> str:
+    """The table as docs/roles.md has it."""
+
+    def cell(c: str) -> str:
+        return c if c == OK else f"`{c}`"
+
+    lines = [
+        "| endpoint | " + " | ".join(ACTORS) + " |",
+        "|---|" + "---|" * len(ACTORS),
+    ]
+    for method, path, cells in ROWS:
+        lines.append(f"| `{method} {path}` | " + " | ".join(cell(c) for c in cells) + " |")
+    return "\n".join(lines) + "\n"
