@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..audit import GENESIS, PURGED, AuditRecord, Chainer, detail_text
+from ..audit import GENESIS, AuditRecord, Chainer, detail_text
 from .db import Conn, Dialect, Row
 
 COLUMNS = (
@@ -137,11 +137,10 @@ async def chain_rows(c: Conn, chain: str) -> list[Row]:
 async def purge_plan(c: Conn, chain: str, before: datetime) -> tuple[int, str] | None:
     """The last row of a chain older than ``before`` (what a purge would remove through)."""
     r = await c.fetchrow(
-        "SELECT seq, hash FROM audit_log WHERE chain = $1 AND at < $2 AND action <> $3"
-        " ORDER BY seq DESC LIMIT 1",
+        "SELECT seq, hash FROM audit_log WHERE chain = $1 AND at < $2"
+        " ORDER BY at DESC, seq DESC LIMIT 1",
         chain,
         before,
-        PURGED,
     )
     return None if r is None else (int(r["seq"]), r["hash"])
 

@@ -62,4 +62,6 @@ CREATE TABLE audit_log (
     PRIMARY KEY (chain, seq)
 );
 CREATE INDEX audit_log_at ON audit_log (at);
+-- The newest row of a chain older than a cut-off, for the retention purge: one probe.
+CREATE INDEX audit_log_chain_at ON audit_log (chain, at);
 CREATE INDEX audit_log_actor ON audit_log (actor_name, at);
