@@ -135,6 +135,20 @@ async def save_window(c: Conn, w: Window, *, insert: bool) -> None:
         )
 
 
+async def window_hall(c: Conn, window_id: str) -> str | None:
+    found = await c.fetchval("SELECT hall_id FROM windows WHERE id = $1", window_id)
+    return None if found is None else str(found)
+
+
+async def targeted(c: Conn, window_id: str) -> int:
+    """Waiting tickets sent to this window by name: removing it would strand them."""
+    n = await c.fetchval(
+        "SELECT count(*) FROM tickets WHERE target_window_id = $1 AND state = 'waiting'",
+        window_id,
+    )
+    return int(n)
+
+
 async def delete_window(c: Conn, window_id: str) -> None:
     await c.execute("DELETE FROM window_services WHERE window_id = $1", window_id)
     await c.execute("DELETE FROM windows WHERE id = $1", window_id)

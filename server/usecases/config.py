@@ -224,6 +224,12 @@ class Config:
                     f"window {w.number} is open; close it first",
                     f"{w.number}号窗口正在使用，请先关闭窗口",
                 )
+            if waiting := await config_sql.targeted(tx.conn, window_id):
+                raise Conflict(
+                    "window_in_use",
+                    f"{waiting} waiting tickets were sent to window {w.number}; move them first",
+                    f"有 {waiting} 张号票正等候{w.number}号窗口，请先转移",
+                )
             await config_sql.delete_window(tx.conn, window_id)
             tx.audit(audit.record(actor, hall_id, "config.window.deleted", window_id,
                                   before=window_fields(w)))  # fmt: skip

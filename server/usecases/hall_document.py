@@ -105,28 +105,25 @@ def parse(raw: object) -> HallDocument:
 
 
 def _check(doc: HallDocument) -> None:
-    """Rules beyond types; also puts lists in the order the store gives them back, so a
+    """Rules beyond types; then puts lists in the order the store gives them back, so a
     document compares equal to its own export (importing it twice changes nothing)."""
     h = doc.hall
     rules.check_tz(h.tz, "hall.tz")
     h.hours = rules.check_hours(h.hours, "hall.hours")
     h.calendar = rules.check_calendar(h.calendar, "hall.calendar")
     rules.check_region(h.region_code)
-    for w in doc.windows:
-        w.services = sorted(set(w.services))
-    for s in doc.services:
-        s.channels = list(dict.fromkeys(s.channels))
     codes = {s.code for s in doc.services}
     depts = {d.id for d in doc.departments}
-    for what, keys in (("departments", [d.id for d in doc.departments]),
-                       ("services", [s.code for s in doc.services]),
-                       ("windows", [w.id for w in doc.windows]),
-                       ("windows", [str(w.number) for w in doc.windows])):  # fmt: skip
+    for what, field, keys in (("departments", "id", [d.id for d in doc.departments]),
+                              ("services", "code", [s.code for s in doc.services]),
+                              ("windows", "id", [w.id for w in doc.windows]),
+                              ("windows", "number", [str(w.number) for w in doc.windows])):  # fmt: skip
         seen: set[str] = set()
         for i, key in enumerate(keys):
             if key in seen:
-                raise InvalidInput("document_invalid", f"{what}.{i}: {key} appears twice",
-                                   f"导入文件有误：{what}.{i} 重复（{key}）", field=f"{what}.{i}")  # fmt: skip
+                raise InvalidInput("document_invalid", f"{what}.{i}.{field}: {key} appears twice",
+                                   f"导入文件有误：{what}.{i}.{field} 重复（{key}）",
+                                   field=f"{what}.{i}.{field}")  # fmt: skip
             seen.add(key)
     for i, w in enumerate(doc.windows):
         for j, code in enumerate(w.services):
@@ -138,6 +135,10 @@ def _check(doc: HallDocument) -> None:
             raise InvalidInput("unknown_department", f"windows.{i}.department: no department {w.department}",
                                f"窗口所属部门 {w.department} 不在文件的部门列表中",
                                field=f"windows.{i}.department")  # fmt: skip
+    for w in doc.windows:
+        w.services = sorted(set(w.services))
+    for s in doc.services:
+        s.channels = list(dict.fromkeys(s.channels))
 
 
 async def export(c: Conn, dialect: Dialect, hall_id: str) -> HallDocument | None:
@@ -238,16 +239,21 @@ async def _apply(tx: Tx, doc: HallDocument, changes: list[Change]) -> None:
         await config_sql.save_service(c, svc, insert=True)
     current = {w.id: w for w in await config_sql.window_rows(c, tx.dialect, hall_id)}
     for ch in by.get(("window", "-"), []):
-        if current[ch.key].state is not WS.CLOSED:
-            raise Conflict("window_in_use", f"window {ch.key} is open; close it first",
-                           f"窗口 {ch.key} 正在使用，请先关闭", field=f"windows:{ch.key}")  # fmt: skip
+        if current[ch.key].state is not WS.CLOSED or await config_sql.targeted(c, ch.key):
+            raise Conflict("window_in_use",
+                           f"window {ch.key} is open or has tickets sent to it",
+                           f"窗口 {ch.key} 正在使用或有转给它的号票，请先处理",
+                           field=f"windows:{ch.key}")  # fmt: skip
         await config_sql.delete_window(c, ch.key)
     # Numbers may be swapped between windows: park the changed ones out of the way first.
     moving = [ch.key for ch in by.get(("window", "~"), []) if ch.before and ch.after
               and ch.before["number"] != ch.after["number"]]  # fmt: skip
     for i, wid in enumerate(moving):
         await c.execute("UPDATE windows SET number = $2 WHERE id = $1", wid, -1 - i)
-    for wp in doc.windows:
+    for i, wp in enumerate(doc.windows):
+        if wp.id not in current and await config_sql.window_hall(c, wp.id) not in (None, hall_id):
+            raise Conflict("window_exists", f"windows.{i}.id: {wp.id} belongs to another hall",
+                           f"窗口编号 {wp.id} 已被其他大厅使用", field=f"windows.{i}.id")  # fmt: skip
         w = Window(wp.id, hall_id, wp.number, wp.name, tuple(sorted(set(wp.services))),
                    department_id=wp.department)  # fmt: skip
         if wp.id not in current:
