@@ -161,8 +161,16 @@ async def export(c: Conn, dialect: Dialect, hall_id: str) -> HallDocument | None
     )  # fmt: skip
 
 
-def plan(current: HallDocument | None, wanted: HallDocument) -> list[Change]:
-    """What must change for the hall to match ``wanted``, in the order it is applied."""
+def plan(
+    current: HallDocument | None,
+    wanted: HallDocument,
+    shared: dict[str, dict[str, Any]] | None = None,
+) -> list[Change]:
+    """What must change for the hall to match ``wanted``, in the order it is applied.
+
+    ``shared``: departments that exist, serving other halls only, whose ids the
+    document uses. Departments are shared between halls, so the document links
+    such a one to its hall (and its fields change for every hall it serves)."""
     out: list[Change] = []
     h_new = wanted.hall.model_dump()
     if current is None:
@@ -173,13 +181,18 @@ def plan(current: HallDocument | None, wanted: HallDocument) -> list[Change]:
         key = "code" if what == "services" else "id"
         have = {p[key]: p for p in _dicts(current, what)}
         want = {p[key]: p for p in _dicts(wanted, what)}
+        if what == "departments":
+            have = {k: {**p, "linked": True} for k, p in have.items()}
+            have.update({k: {**p, "linked": False} for k, p in (shared or {}).items()})
+            want = {k: {**p, "linked": True} for k, p in want.items()}
         noun = what[:-1] if what != "services" else "service"
         for k, p in want.items():
             if k not in have:
                 out.append(Change("+", noun, k, None, p))
             elif have[k] != p:
                 out.append(Change("~", noun, k, have[k], p))
-        out += [Change("-", noun, k, p, None) for k, p in have.items() if k not in want]
+        out += [Change("-", noun, k, p, None) for k, p in have.items()
+                if k not in want and p.get("linked", True)]  # fmt: skip
     return out
 
 
@@ -203,7 +216,14 @@ class HallDocuments:
         doc = parse(raw)
         hall_id = doc.hall.id
         async with self.ctx.store.write(hall_id, self.ctx.clock()) as tx:
-            changes = plan(await export(tx.conn, tx.dialect, hall_id), doc)
+            known = {d.id: d for d in await config_sql.departments(tx.conn)}
+            shared = {
+                d.id: DepartmentPart(id=d.id, name=d.name, name_en=d.name_en,
+                                     kind=d.kind.value).model_dump()
+                for p in doc.departments
+                if (d := known.get(p.id)) is not None and hall_id not in d.halls
+            }  # fmt: skip
+            changes = plan(await export(tx.conn, tx.dialect, hall_id), doc, shared)
             if dry_run or not changes:
                 return changes
             await _apply(tx, doc, changes)

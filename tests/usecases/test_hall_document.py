@@ -472,3 +472,37 @@ async def test_every_change_is_audited_with_before_and_after(
     entries, _ = await log.page(ADMIN, AuditQuery(chain=HALL, action="config.", target="lixia-w1"))
     assert [e["detail"]["op"] for e in entries] == ["~", "+"]
     assert await log.verify() == []
+
+
+async def test_a_department_shared_with_another_hall_is_linked_not_recreated(
+    store: Store, docs: HallDocuments
+) -> None:
+    """Departments serve several halls: a second hall's document naming an existing one
+    links it (shown as a change of `linked`), and removing it from one hall unlinks only."""
+    await docs.import_(example(), ADMIN, dry_run=False)
+
+    def second(d: dict[str, Any]) -> None:
+        d["hall"]["id"] = "second"
+        for w in d["windows"]:
+            w["id"] = w["id"].replace(HALL, "second")
+
+    changes = await docs.import_(example(second), ADMIN, dry_run=False)
+    shared = [c for c in changes if c.what == "department"]
+    assert [(c.op, c.key) for c in shared] == [("~", "lx-rsj"), ("~", "lx-zrzyj")]
+    assert all(c.line().endswith("linked: false → true") for c in shared), lines(shared)
+    async with store.db.reader() as c:
+        links = await c.fetch("SELECT hall_id FROM department_halls WHERE department_id = 'lx-rsj'")
+    assert sorted(r["hall_id"] for r in links) == [HALL, "second"]
+    assert await docs.import_(example(second), ADMIN, dry_run=False) == []
+
+    def without_rsj(d: dict[str, Any]) -> None:
+        second(d)
+        d["departments"] = [x for x in d["departments"] if x["id"] != "lx-rsj"]
+        for w in d["windows"]:
+            w["department"] = None
+
+    gone = await docs.import_(example(without_rsj), ADMIN, dry_run=False)
+    assert ("-", "lx-rsj") in [(c.op, c.key) for c in gone if c.what == "department"]
+    async with store.db.reader() as c:
+        links = await c.fetch("SELECT hall_id FROM department_halls WHERE department_id = 'lx-rsj'")
+    assert [r["hall_id"] for r in links] == [HALL]
