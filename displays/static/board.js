@@ -29,6 +29,10 @@
 //
 // Privacy: the hall topic and GET /api/halls/{hall} carry numbers, services and
 // windows only; this page renders nothing else and only through textContent.
+//
+// Configuration: an admin's change (config.changed: a window renamed, added or
+// removed, a service added or renamed, the hall renamed) shows within a moment,
+// without a reload: what the event says is applied at once, then the hall is re-read.
 import { Speaker, callText } from "./speech.js";
 import { connect, flag, getJson, hallClock, i18n, later, num, pageSetup, params, parseAt,
   setupSound } from "./display.js";
@@ -162,9 +166,30 @@ function applyEvent(msg) {
     if (w) Object.assign(w, { state: d.state, pause_reason: d.pause_reason ?? null });
   } else if (type === "notice.changed") {
     loadNotices();
+  } else if (type === "config.changed") {
+    applyConfig(d);
   }
-  if (type.startsWith("ticket.") || type.startsWith("window.")) refreshSoon();
+  if (type.startsWith("ticket.") || type.startsWith("window.") || type === "config.changed") {
+    refreshSoon();
+  }
   render();
+}
+
+// What a config.changed event says about a window is shown at once; everything
+// else (a new window's state, service names, the hall's name) comes with the re-read.
+function applyConfig(d) {
+  if (d.what !== "window" || !d.window) return;
+  if (d.action === "deleted") {
+    S.windows.delete(d.window);
+    return;
+  }
+  const w = S.windows.get(d.window);
+  if (!w) return;
+  Object.assign(w, {
+    number: d.window_number ?? w.number,
+    name: d.window_name ?? w.name,
+    services: d.services ?? w.services,
+  });
 }
 
 function bump(code, by) {
@@ -201,6 +226,11 @@ async function refresh() {
   if (S.applied !== mark) {
     refreshSoon(); // something happened meanwhile; this answer may be older than it
     return;
+  }
+  if (h.name) S.hall.name = h.name;
+  if (h.tz && h.tz !== S.hall.tz) {
+    S.hall.tz = h.tz;
+    clock = hallClock(h.tz, lang);
   }
   if (h.business_day && h.business_day !== S.hall.business_day) {
     S.hall.business_day = h.business_day;
@@ -356,7 +386,15 @@ function renderServices() {
   }));
 }
 
+function renderHall() {
+  const name = S.hall.name || "";
+  if ($("hall-name").textContent !== name) $("hall-name").textContent = name;
+  const title = `${name} · ${t("board.title")}`;
+  if (document.title !== title) document.title = title;
+}
+
 function render() {
+  renderHall();
   renderHero();
   renderCalls();
   renderWindows();
@@ -366,9 +404,7 @@ function render() {
 // --- start ------------------------------------------------------------------------------------
 
 pageSetup();
-$("hall-name").textContent = S.hall.name;
 $("notice").setAttribute("aria-label", t("board.notices"));
-document.title = `${S.hall.name} · ${t("board.title")}`;
 showCalls();
 connect({
   topic: `hall:${HALL}`,

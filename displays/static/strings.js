@@ -28,6 +28,8 @@ export const STRINGS = {
 
     "screen.not_signed_in": "未登录",
     "screen.paused": "暂停服务",
+    "screen.removed": "本窗口已撤销",
+    "screen.removed_note": "请到其他窗口办理",
     "screen.calling": "请 {number} 号到本窗口办理",
     "screen.serving": "正在办理",
     "screen.called": "正在呼叫",
@@ -69,6 +71,8 @@ export const STRINGS = {
 
     "screen.not_signed_in": "Not signed in",
     "screen.paused": "Service paused",
+    "screen.removed": "This window has been removed",
+    "screen.removed_note": "Please go to another window",
     "screen.calling": "Number {number}, please come to this window",
     "screen.serving": "Now serving",
     "screen.called": "Now calling",

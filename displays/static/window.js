@@ -3,7 +3,10 @@
 // 未登录 / 暂停服务 (with the reason, e.g. 暂离) when nobody serves.
 //
 // It follows the public hall topic and keeps only this window's events, so it
-// needs no sign-in; citizens' data never reaches it.
+// needs no sign-in; citizens' data never reaches it. A configuration change
+// (config.changed: the window renamed or given other services, a service renamed,
+// the clerk's name, the hall's name) is shown without a reload; a window that was
+// deleted says so until it comes back.
 //
 // Settings, by query string: ?lang=en, ?contrast=high, ?voice=1 (off by default:
 // the hall board speaks), ?template=…, ?chime=0, ?flash=8, ?stale=15,
@@ -32,27 +35,55 @@ const speaker = new Speaker({
   repeat: num("repeat", 1),
 });
 
-const S = { win: null, services: new Map(), heard: new Set(), flashUntil: 0, applied: 0 };
+const S = {
+  win: null, gone: false, hallName: body.dataset.hallName,
+  services: new Map(), heard: new Set(), flashUntil: 0, applied: 0,
+};
 let clock = hallClock(cfg.tz, lang);
 const $ = (id) => document.getElementById(id);
 
-function applyHall(services, windows) {
+// The hall as the snapshot or GET /api/halls/{hall} has it: a window missing from
+// the full list was deleted.
+function applyHall(hall, services, windows) {
+  if (hall && hall.name) S.hallName = hall.name;
+  if (hall && hall.tz) clock = hallClock(hall.tz, lang);
   S.services = new Map((services || []).map((s) => [s.code, s]));
   const w = (windows || []).find((x) => x.id === WIN);
   if (w) S.win = w;
+  if (windows) S.gone = !w;
 }
 
 function applySnapshot(data) {
   S.applied++;
-  if (data.hall && data.hall.tz) clock = hallClock(data.hall.tz, lang);
-  applyHall(data.services, data.windows);
+  applyHall(data.hall, data.services, data.windows);
   // Calls already made are not news: remember them, so a replay does not flash them.
   for (const c of data.latest_calls || []) S.heard.add(`${c.ticket}|${c.type}|${c.at}`);
   render();
 }
 
+// config.changed: what the event says about this window is shown at once; the rest
+// (service names, the clerk's name, a window that came back) comes with the re-read.
+function applyConfig(d) {
+  S.applied++;
+  if (d.what === "window" && d.window === WIN) {
+    if (d.action === "deleted") {
+      S.gone = true;
+    } else if (S.win) {
+      S.gone = false;
+      Object.assign(S.win, {
+        number: d.window_number ?? S.win.number,
+        name: d.window_name ?? S.win.name,
+        services: d.services ?? S.win.services,
+      });
+    }
+  }
+  refreshSoon();
+  render();
+}
+
 function applyEvent(msg) {
   const d = msg.data || {};
+  if (msg.type === "config.changed") return applyConfig(d);
   if (d.window !== WIN || !S.win) return;
   S.applied++;
   const w = S.win;
@@ -97,17 +128,19 @@ async function refresh() {
     refreshSoon();
     return;
   }
-  applyHall(h.services, h.windows);
+  applyHall({ name: h.name, tz: h.tz }, h.services, h.windows);
   render();
 }
 
 function render() {
   const w = S.win;
+  $("hall-name").textContent = S.hallName;
+  if (S.gone) return renderGone(w);
   if (!w) return;
   body.dataset.state = w.state;
   const title = lang === "zh" && w.name ? w.name : t("window.label", { n: w.number });
   $("win-title").textContent = title;
-  document.title = `${title} · ${body.dataset.hallName}`;
+  document.title = `${title} · ${S.hallName}`;
   $("services").textContent = (w.services || [])
     .map((code) => {
       const s = S.services.get(code);
@@ -142,6 +175,24 @@ function render() {
     $("status-number").textContent = "";
     $("status-note").textContent = t("screen.waiting");
   }
+  renderFlash();
+}
+
+// The window no longer exists: nobody will be called here.
+function renderGone(w) {
+  body.dataset.state = "removed";
+  const title = w ? (lang === "zh" && w.name ? w.name : t("window.label", { n: w.number })) : "";
+  $("win-title").textContent = title;
+  document.title = `${title || t("screen.removed")} · ${S.hallName}`;
+  $("off-title").textContent = t("screen.removed");
+  $("off-note").textContent = t("screen.removed_note");
+  $("clerk-name").textContent = "";
+  $("services").textContent = "";
+  $("status").dataset.number = "";
+  $("status-label").textContent = "";
+  $("status-number").textContent = "";
+  $("status-note").textContent = "";
+  S.flashUntil = 0;
   renderFlash();
 }
 

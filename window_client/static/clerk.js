@@ -4,6 +4,9 @@
 // order, so the view never steps back. A command's reply is the confirmation: it
 // brings the ticket's staff details and errors, and the command counts as done when
 // the stream shows the state the reply reported (or after a fresh snapshot).
+// An admin's change of the window (config.changed on its topic: renamed, renumbered,
+// other services) shows at once and brings a fresh snapshot for the waiting counts;
+// a deleted window sends the clerk back to the window picker, saying why.
 
 import { $, secondsSince } from "./dom.js";
 import { allowed, renderDesk, tickDesk } from "./desk_view.js";
@@ -57,7 +60,7 @@ export class ClerkDesk {
     document.removeEventListener("keydown", this.onKey);
     clearTimeout(this.refreshTimer);
     if (this.expect) clearTimeout(this.expect.timer);
-    this.ctx.socket.unfollow(this.topic);
+    if (this.ctx.socket) this.ctx.socket.unfollow(this.topic);
   }
 
   // A fresh snapshot of the window topic: unsubscribe, subscribe again from now.
@@ -78,7 +81,10 @@ export class ClerkDesk {
       this.st = { win: d.window, ticket: d.ticket, passed: d.passed || [], stats: d.stats };
       this.ctx.setWaiting(d.waiting || {});
       this.ready = true;
+      this.ctx.renderBar();
       if (this.expect) this.#settled();
+    } else if (msg.op === "event" && msg.type === "config.changed") {
+      if (!this.#configured(msg.data || {})) return;
     } else if (msg.op === "event") {
       this.#apply(msg);
     } else if (msg.op === "error") {
@@ -87,6 +93,22 @@ export class ClerkDesk {
     }
     this.#settle();
     this.render();
+  }
+
+  // Returns false when the desk is gone (its window was deleted).
+  #configured(d) {
+    if (d.what !== "window" || d.window !== this.id) return true;
+    if (d.action === "deleted") {
+      this.ctx.windowLost(this.id, this.ctx.t("picker.removed"));
+      return false;
+    }
+    if (this.st.win) {
+      this.st.win = { ...this.st.win, number: d.window_number ?? this.st.win.number,
+        name: d.window_name ?? this.st.win.name, services: d.services ?? this.st.win.services };
+    }
+    this.ctx.renderBar();
+    this.refresh(0); // waiting counts and passed tickets of the window's services now
+    return true;
   }
 
   onHallEvent(ev) {

@@ -1,5 +1,11 @@
 // The window console (/console): sign-in, choosing the window, the clerk's working
 // view and the supervisor's view, all on one page and one WebSocket (HallSocket).
+//
+// The sign-in can end under it (signed out elsewhere, password or role changed,
+// account disabled): the socket is closed with 4001, or an HTTP call answers 401
+// token_revoked; either way the session is dropped and the sign-in view says why.
+// Configuration changes (config.changed) are followed live: service names, windows,
+// the hall's name, the user's own display name.
 
 import { HallSocket } from "/static/common/socket.js";
 import { makeI18n } from "/static/common/i18n.js";
@@ -7,10 +13,12 @@ import catalog from "./strings.js";
 import { ClerkDesk } from "./clerk.js";
 import { $, setText } from "./dom.js";
 import { Picker } from "./picker.js";
-import { api, clearSession, loadSession, saveSession, signIn } from "./session.js";
+import { api, changePassword, clearSession, loadSession, onSessionLost, saveSession, signIn,
+  signOutServer } from "./session.js";
 import { SupervisorBoard } from "./supervisor.js";
 
-const VIEWS = ["signin", "picker", "work", "super"];
+const VIEWS = ["signin", "password", "picker", "work", "super"];
+const ME_DELAY_MS = 1000;
 
 class Console {
   constructor() {
@@ -23,6 +31,9 @@ class Console {
     this.view = null;
     this.hallTimer = null;
     this.hallSeq = 0;
+    this.pending = null;      // a sign-in that must change its password first
+    this.userId = null;       // from the socket's welcome
+    this.meTimer = null;
   }
 
   get online() {
@@ -65,6 +76,14 @@ class Console {
       e.preventDefault();
       this.chooseHall($("hall-input").value.trim());
     };
+    $("password-form").onsubmit = (e) => {
+      e.preventDefault();
+      this.changePassword();
+    };
+    $("password-cancel").onclick = () => this.cancelPassword();
+    onSessionLost((token) => {
+      if (this.session && this.session.token === token) this.end(this.t("signin.expired"));
+    });
     setInterval(() => this.view && this.view.tick && this.view.tick(), 1000);
     document.body.classList.remove("loading");
     const s = loadSession();
@@ -105,6 +124,7 @@ class Console {
     try {
       const s = await signIn(user, pass);
       $("signin-pass").value = "";
+      if (s.must_change_password) return this.askPassword(s, pass);
       saveSession(s);
       this.begin(s);
     } catch (err) {
@@ -114,6 +134,66 @@ class Console {
       button.disabled = false;
       setText(button, this.t("signin.submit"));
     }
+  }
+
+  // --- a first password: changed before the console starts ---------------------------
+
+  // The sign-in is kept in memory only (its token is good for nothing else) with the
+  // password just typed, which is the old password the server asks for.
+  askPassword(session, oldPassword) {
+    this.pending = { session, oldPassword };
+    this.setView(null, "password");
+    $("password-user").value = session.username;
+    for (const id of ["password-new", "password-again"]) {
+      $(id).value = "";
+      $(id).removeAttribute("aria-invalid");
+    }
+    setText($("password-error"), "");
+    $("password-new").focus();
+  }
+
+  async changePassword() {
+    if (!this.pending) return this.showSignin();
+    const fresh = $("password-new");
+    const again = $("password-again");
+    const problem = (field, text) => {
+      field.setAttribute("aria-invalid", "true");
+      setText($("password-error"), text);
+      field.focus();
+      field.select();
+    };
+    fresh.removeAttribute("aria-invalid");
+    again.removeAttribute("aria-invalid");
+    if (fresh.value.length < 8) return problem(fresh, this.t("password.too_short"));
+    if (fresh.value !== again.value) return problem(again, this.t("password.mismatch"));
+    const button = $("password-submit");
+    button.disabled = true;
+    setText(button, this.t("password.busy"));
+    setText($("password-error"), "");
+    try {
+      const s = await changePassword(this.pending.session, this.pending.oldPassword, fresh.value);
+      this.pending = null;
+      fresh.value = "";
+      again.value = "";
+      saveSession(s);
+      this.begin(s);
+    } catch (err) {
+      if (err.status === 401) {
+        this.pending = null;
+        return this.showSignin(this.t("signin.expired"));
+      }
+      problem(fresh, this.errorText(err));
+    } finally {
+      button.disabled = false;
+      setText(button, this.t("password.submit"));
+    }
+  }
+
+  cancelPassword() {
+    const p = this.pending;
+    this.pending = null;
+    if (p) signOutServer(p.session.token);
+    this.showSignin();
   }
 
   begin(session) {
@@ -168,21 +248,43 @@ class Console {
       const done = await this.view.signOut();
       if (!done) return;
     }
+    if (!this.session) return;
+    // The socket goes first: the server closes it (4001) once the token is revoked,
+    // which must not read as "your sign-in has ended".
+    const token = this.session.token;
+    if (this.view && this.view.stop) this.view.stop();
+    this.view = null;
+    this.#dropSocket();
+    $("signout").disabled = true;
+    await signOutServer(token);
+    $("signout").disabled = false;
     this.end(this.t("signin.signed_out"));
   }
 
   end(message) {
     if (this.view && this.view.stop) this.view.stop();
     this.view = null;
-    if (this.socket) this.socket.stop();
-    this.socket = null;
-    window.__socket = null;
+    this.#dropSocket();
+    // A dialog left open would act for a session that is gone: cancel it.
+    for (const d of document.querySelectorAll("dialog[open]")) {
+      d.dispatchEvent(new Event("cancel", { cancelable: true }));
+      if (d.open) d.close();
+    }
+    clearTimeout(this.hallTimer);
+    clearTimeout(this.meTimer);
     clearSession();
     this.session = null;
+    this.userId = null;
     this.hall = null;
     this.waiting = {};
     this.conn = "connecting";
     this.showSignin(message);
+  }
+
+  #dropSocket() {
+    if (this.socket) this.socket.stop();
+    this.socket = null;
+    window.__socket = null;
   }
 
   // --- the connection ----------------------------------------------------------------
@@ -190,16 +292,20 @@ class Console {
   connect() {
     if (this.socket) this.socket.stop();
     this.conn = "connecting";
-    this.socket = new HallSocket({
+    // A socket that was replaced or stopped has nothing more to say (its last close
+    // arrives after it was let go).
+    const socket = new HallSocket({
       token: this.session.token,
-      onMessage: (m) => this.onMessage(m),
-      onStatus: (s) => this.onStatus(s),
+      onMessage: (m) => this.socket === socket && this.onMessage(m),
+      onStatus: (s) => this.socket === socket && this.onStatus(s),
     });
-    window.__socket = this.socket; // for tests: drop() cuts the connection as a network would
-    this.socket.start();
+    this.socket = socket;
+    window.__socket = socket; // for tests: drop() cuts the connection as a network would
+    socket.start();
   }
 
   onStatus(status) {
+    // 4001: the token is bad, expired or revoked; reconnecting would not help.
     if (status === "unauthorized") return this.end(this.t("signin.expired"));
     this.conn = status === "online" ? "online" : "offline";
     if (this.online && this.session && this.session.hall) this.refreshHall(0);
@@ -209,16 +315,50 @@ class Console {
 
   onMessage(msg) {
     const topic = msg.topic || "";
+    if (msg.op === "welcome" && msg.user) this.userId = msg.user.id;
     if (topic.startsWith("hall:")) {
       if (msg.op === "snapshot") this.setHall(msg.data);
       else if (msg.op === "event") {
-        this.refreshHall();
+        // Every event may move the counts; a config.changed also renames services,
+        // windows or the hall: the re-read brings them all.
+        this.refreshHall(msg.type === "config.changed" ? 50 : 300);
+        if (msg.type === "config.changed") this.onConfig(msg.data || {});
         if (this.view && this.view.onHallEvent) this.view.onHallEvent(msg);
       } else if (msg.op === "error" && this.view === null) {
         setText($("picker-error"), this.errorText(msg.error));
       }
     } else if (topic.startsWith("window:")) {
       if (this.view instanceof ClerkDesk && topic === this.view.topic) this.view.onWindowMessage(msg);
+    }
+  }
+
+  // An admin changed staff: if it is this user, their display name may have changed
+  // (the window picker and the bar show it). A change of rights ends the session
+  // instead: the server closes the socket (4001) within a second, so the question
+  // waits that long rather than be asked with a token about to be refused.
+  onConfig(d) {
+    if (d.what !== "staff" || !this.session) return;
+    if (this.userId && d.id !== this.userId) return;
+    const s = this.session;
+    clearTimeout(this.meTimer);
+    this.meTimer = setTimeout(() => this.session === s && this.refreshMe(), ME_DELAY_MS);
+  }
+
+  async refreshMe() {
+    const s = this.session;
+    let me;
+    try {
+      me = await api("GET", "/api/auth/me", { token: s.token });
+    } catch {
+      return; // a 401 has ended the session already (onSessionLost)
+    }
+    if (this.session !== s) return;
+    this.userId = me.id;
+    if (me.display_name !== s.display_name) {
+      s.display_name = me.display_name;
+      saveSession(s);
+      this.renderBar();
+      if (this.view) this.view.render();
     }
   }
 
@@ -245,9 +385,10 @@ class Console {
     this.hallTimer = setTimeout(async () => {
       if (!this.session || !this.session.hall) return;
       const mine = ++this.hallSeq;
+      const s = this.session;
       try {
-        const data = await api("GET", `/api/halls/${encodeURIComponent(this.session.hall)}`);
-        if (mine === this.hallSeq && this.session) this.setHall(data);
+        const data = await api("GET", `/api/halls/${encodeURIComponent(s.hall)}`);
+        if (mine === this.hallSeq && this.session === s) this.setHall(data);
       } catch (err) {
         if (this.view === null || this.view instanceof Picker) {
           setText($("picker-error"), this.errorText(err));
@@ -265,8 +406,9 @@ class Console {
     const where = [];
     if (this.hall) where.push(this.hall.name);
     if (clerk) {
-      const w = this.hall && this.hall.windows.find((x) => x.id === this.view.id);
-      where.push(w ? w.name : this.view.id);
+      // The desk's own copy of its window is the freshest (its topic says first).
+      const w = this.view.st.win || (this.hall && this.hall.windows.find((x) => x.id === this.view.id));
+      where.push(w ? this.windowTitle(w) : this.view.id);
     }
     setText($("bar-where"), where.join(" · "));
     setText($("bar-who"), s ? `${s.display_name} · ${this.t(`role.${s.role}`)}` : "");
@@ -276,6 +418,15 @@ class Console {
     setText(conn, this.t(`conn.${this.conn}`));
     $("offline").hidden = !s || this.conn !== "offline";
     $("signout").hidden = !s;
+  }
+
+  // A name that says its number ("1号窗口", "Window 1") as it is; any other, such as
+  // "综合受理", with the number beside it: "综合受理（3号）".
+  windowTitle(w) {
+    const name = w.name || "";
+    const n = String(w.number);
+    const says = new RegExp(`(^|\\D)${n}\\s*号|(窗口|window|no\\.?)\\s*${n}(\\D|$)`, "i");
+    return says.test(name) ? name : this.t("bar.window", { name, n });
   }
 
   toggleLang() {
@@ -290,6 +441,7 @@ class Console {
     this.renderBar();
     if (this.view) this.view.render();
     if (!$("view-signin").hidden) setText($("signin-submit"), this.t("signin.submit"));
+    if (!$("view-password").hidden) setText($("password-submit"), this.t("password.submit"));
   }
 }
 

@@ -25,7 +25,11 @@ export class Picker {
 
   #status(w) {
     if (w.state === "closed") return "open";
-    return w.clerk_name && w.clerk_name === this.ctx.session.display_name ? "continue" : "taken";
+    // By the user's id once the socket said it: a display name may change, or be shared.
+    const { userId, session } = this.ctx;
+    const mine = userId && w.clerk_id ? w.clerk_id === userId
+      : !!w.clerk_name && w.clerk_name === session.display_name;
+    return mine ? "continue" : "taken";
   }
 
   render() {

@@ -37,26 +37,44 @@ export class ApiError extends Error {
   }
 }
 
+// The sign-in has ended on the server (signed out elsewhere, password or role changed,
+// account disabled) or was never good: every staff call answers 401 with one of these.
+const LOST = new Set(["token_revoked", "token_invalid", "token_expired"]);
+let sessionLost = () => {};
+
+// The console says what to do when a call finds its sign-in gone: fn(token, error).
+export function onSessionLost(fn) {
+  sessionLost = fn;
+}
+
 function newKey() {
   if (globalThis.crypto && crypto.randomUUID) return crypto.randomUUID();
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
 }
 
 // One HTTP call: JSON in and out; any failure becomes an ApiError, never a raw exception.
-export async function api(method, path, { token = null, body, idempotent = false } = {}) {
+// A staff call (with a token) that finds the sign-in gone also tells onSessionLost's
+// handler, unless `quiet` (signing out, where that is the point).
+export async function api(method, path,
+  { token = null, body, idempotent = false, timeoutMs = 0, quiet = false } = {}) {
   const headers = { accept: "application/json" };
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers["content-type"] = "application/json";
   if (idempotent) headers["idempotency-key"] = newKey();
+  const abort = timeoutMs > 0 ? new AbortController() : null;
+  const timer = abort ? setTimeout(() => abort.abort(), timeoutMs) : null;
   let res;
   try {
     res = await fetch(path, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
+      signal: abort ? abort.signal : undefined,
     });
   } catch {
     throw new ApiError({ code: "network", key: "err.network" });
+  } finally {
+    clearTimeout(timer);
   }
   let data = null;
   try {
@@ -65,7 +83,11 @@ export async function api(method, path, { token = null, body, idempotent = false
     throw new ApiError({ code: "bad_reply", key: "err.bad_reply", status: res.status });
   }
   if (!res.ok) {
-    if (data && data.error) throw new ApiError({ ...data.error, status: res.status });
+    if (data && data.error) {
+      const err = new ApiError({ ...data.error, status: res.status });
+      if (token && !quiet && res.status === 401 && LOST.has(err.code)) sessionLost(token, err);
+      throw err;
+    }
     throw new ApiError({ code: "bad_reply", key: "err.bad_reply", status: res.status });
   }
   return data;
@@ -74,4 +96,23 @@ export async function api(method, path, { token = null, body, idempotent = false
 export async function signIn(username, password) {
   const r = await api("POST", "/api/auth/login", { body: { username, password } });
   return { ...r, username };
+}
+
+// The user's own password change; the answer is a fresh sign-in (the old token ends).
+export async function changePassword(session, oldPassword, newPassword) {
+  const r = await api("POST", "/api/auth/password", {
+    token: session.token, quiet: true,
+    body: { old_password: oldPassword, new_password: newPassword },
+  });
+  return { ...r, username: session.username };
+}
+
+// Sign out on the server too (the token is revoked there); best effort: the page
+// forgets the session whatever the answer.
+export async function signOutServer(token) {
+  try {
+    await api("POST", "/api/auth/logout", { token, quiet: true, timeoutMs: 3000 });
+  } catch {
+    // offline, or the sign-in had already ended: nothing more to do
+  }
 }

@@ -47,7 +47,7 @@ export class SupervisorBoard {
     } catch (err) {
       if (mine !== this.seq) return;
       this.queueError = err;
-      if (err.status === 401) return ctx.end(ctx.t("signin.expired"));
+      if (err.status === 401) return; // the sign-in has ended: onSessionLost took over
     }
     this.render();
   }
