@@ -35,6 +35,7 @@ def _signed_in(token: str, user: User, expires: datetime) -> Response:
     return ok(
         schemas.LoginResponse(
             token=token,
+            id=user.id,
             role=user.role.value,
             hall=user.hall_id,
             department=user.department_id,

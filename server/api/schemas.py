@@ -100,6 +100,7 @@ Roles = Literal["admin", "supervisor", "clerk", "officer"]
 
 class LoginResponse(BaseModel):
     token: str
+    id: str
     role: Roles
     hall: str | None
     department: str | None = None

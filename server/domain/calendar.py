@@ -31,8 +31,12 @@ Period = tuple[int, time, time]
 JsonHours = dict[str, list[list[str]]]
 
 
-def _hours_error(message: str, message_zh: str) -> InvalidInput:
-    return InvalidInput("hours_invalid", message, message_zh)
+DAY_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+
+def _hours_error(message: str, message_zh: str, field: str | None = None) -> InvalidInput:
+    # field: the path below "hours" (a day, or a day's period), so a form can point at it.
+    return InvalidInput("hours_invalid", message, message_zh, field=field)
 
 
 def _calendar_error(message: str, message_zh: str) -> InvalidInput:
@@ -55,7 +59,7 @@ def _check_period(period: Period) -> None:
     if opens >= closes:
         raise _hours_error(
             f"{DAY_KEYS[weekday]}: open {opens:%H:%M} must be before close {closes:%H:%M}",
-            f"{DAY_KEYS[weekday]}：开始时间 {opens:%H:%M} 须早于结束时间 {closes:%H:%M}",
+            f"{DAY_ZH[weekday]}：开始时间 {opens:%H:%M} 须早于结束时间 {closes:%H:%M}",
         )
 
 
@@ -73,7 +77,8 @@ class OpeningHours:
             if prev[0] == nxt[0] and nxt[1] <= prev[2]:
                 raise _hours_error(
                     f"{DAY_KEYS[prev[0]]}: periods overlap or touch",
-                    f"{DAY_KEYS[prev[0]]}：时段重叠或相接",
+                    f"{DAY_ZH[prev[0]]}：时段重叠或相接",
+                    DAY_KEYS[prev[0]],
                 )
         object.__setattr__(self, "periods", ordered)
 
@@ -88,15 +93,21 @@ class OpeningHours:
         periods: list[Period] = []
         for key, spans in obj.items():
             if key not in DAY_KEYS:
-                raise _hours_error(f"unknown day {key!r}", f"未知的星期：{key!r}")
+                raise _hours_error(f"unknown day {key!r}", f"未知的星期：{key!r}", str(key))
             if not isinstance(spans, list):
-                raise _hours_error(f"{key}: expected a list", f"{key}：应为列表")
-            for span in spans:
-                if not isinstance(span, list) or len(span) != 2:
-                    raise _hours_error(
-                        f"{key}: expected [open, close]", f"{key}：应为 [开始, 结束]"
-                    )
-                periods.append((DAY_KEYS.index(key), _parse_hhmm(span[0]), _parse_hhmm(span[1])))
+                raise _hours_error(f"{key}: expected a list", f"{key}：应为列表", key)
+            for i, span in enumerate(spans):
+                try:
+                    if not isinstance(span, list) or len(span) != 2:
+                        raise _hours_error(
+                            f"{key}: expected [open, close]", f"{key}：应为 [开始, 结束]"
+                        )
+                    period = (DAY_KEYS.index(key), _parse_hhmm(span[0]), _parse_hhmm(span[1]))
+                    _check_period(period)
+                except InvalidInput as err:
+                    err.field = f"{key}.{i}"
+                    raise
+                periods.append(period)
         return cls(tuple(periods))
 
     def to_json(self) -> JsonHours:

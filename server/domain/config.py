@@ -31,7 +31,7 @@ def check_hours(hours: object, field: str = "hours") -> dict[str, list[list[str]
     try:
         return OpeningHours.from_json(hours).to_json()
     except InvalidInput as err:
-        err.field = field
+        err.field = f"{field}.{err.field}" if err.field else field
         raise
 
 
