@@ -49,7 +49,7 @@ async def _migrate(settings: Settings) -> list[int]:
 async def _seed_demo(settings: Settings) -> bool:
     from .demo import seed_demo
 
-    store = Store.from_url(settings.effective_database_url())
+    store = Store.from_url(settings.effective_database_url(), settings.secret.encode())
     await store.open(migrate=True)
     try:
         return await seed_demo(store, datetime.now(UTC), settings.default_tz)
@@ -127,17 +127,41 @@ def _stopped(signum: int, frame: object) -> None:
 
 
 def _persisted_secret(settings: Settings, env: dict[str, str]) -> Settings:
-    """Keep one secret across restarts when none is configured: ID fingerprints depend on it."""
+    """Keep one secret across restarts when none is configured: ID fingerprints, tokens and
+    the audit chain depend on it. A new one is made only for a database with no audit log
+    yet: a different key would make every later audit row look forged."""
     if env.get("ONEWINDOW_SECRET"):
         return settings
     path = Path.cwd() / ".onewindow-secret"
     if not path.exists():
+        if _missing_sqlite(settings) is None and asyncio.run(_audit_written(settings)):
+            print(
+                "error: this database's audit log was written with a secret that is not here;"
+                " set ONEWINDOW_SECRET, or run from the folder holding its .onewindow-secret",
+                file=sys.stderr,
+            )
+            raise SystemExit(1)
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
         logging.getLogger("onewindow").warning(
             "ONEWINDOW_SECRET is not set; created %s (set it in production)", path
         )
     return replace(settings, secret=path.read_text().strip())
+
+
+async def _audit_written(settings: Settings) -> bool:
+    store = Store.from_url(settings.effective_database_url())
+    try:
+        await store.open(migrate=False)
+    except Exception:
+        return False  # unreachable now: serve or the command itself will say so
+    try:
+        async with store.db.reader() as c:
+            return bool(await c.fetchval("SELECT count(*) FROM audit_heads"))
+    except Exception:
+        return False  # not migrated yet: nothing written
+    finally:
+        await store.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -43,6 +43,8 @@ class Endpoint:
     headers: tuple[tuple[str, str, bool], ...] = ()
     # Open to a user who must change their password first (sign-out, the change itself).
     pending_ok: bool = False
+    # Sign-in ignores whatever token a client still sends: an ended one must not stop it.
+    reads_token: bool = True
 
 
 def error_response(err: OneWindowError) -> JSONResponse:
@@ -104,7 +106,8 @@ def route(ep: Endpoint, reader: BodyReader, observe: Observe, authenticate: Auth
     async def asgi_endpoint(request: Request) -> Response:
         started = time.perf_counter()
         try:
-            await authenticate(request, ep.pending_ok)
+            if ep.reads_token:
+                await authenticate(request, ep.pending_ok)
             body = await reader.read(request, ep.body) if ep.body is not None else None
             response = await ep.handler(request, body)
         except OneWindowError as err:

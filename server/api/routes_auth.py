@@ -85,14 +85,21 @@ async def me(request: Request, _: Any) -> Response:
 
 async def change_password(request: Request, body: PasswordChange) -> Response:
     st = state(request)
+    who = signed_in(request)
+    # The current password is checked here too: as rate-limited as a sign-in.
+    for key in (f"login:{client_address(request)}", f"password:{who.id}"):
+        if not await st.tickets.limiter.hit(key, st.login_limit):
+            raise RateLimited(
+                "rate_limited", "too many attempts; wait a minute", "尝试过于频繁，请稍后再试"
+            )
     token, user, expires = await st.sessions.change_password(
-        signed_in(request), body.old_password, body.new_password
+        who, body.old_password, body.new_password
     )
     return _signed_in(token, user, expires)
 
 
 ENDPOINTS = (
-    Endpoint("POST", "/api/auth/login", login, "Staff sign-in", schemas.LoginResponse, schemas.LoginRequest, tag="auth"),
+    Endpoint("POST", "/api/auth/login", login, "Staff sign-in", schemas.LoginResponse, schemas.LoginRequest, tag="auth", reads_token=False),
     Endpoint("POST", "/api/auth/logout", logout, "Sign out: the token is revoked", None, status=204, auth=True, tag="auth", pending_ok=True),
     Endpoint("GET", "/api/auth/me", me, "The signed-in user", Me, auth=True, tag="auth", pending_ok=True),
     Endpoint("POST", "/api/auth/password", change_password, "Change one's own password; other sessions end", schemas.LoginResponse, PasswordChange, auth=True, tag="auth", pending_ok=True),

@@ -83,9 +83,18 @@ def cursor(row: Row) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
 
-def _uncursor(text: str) -> tuple[datetime, str, int]:
-    at, chain, seq = json.loads(base64.urlsafe_b64decode(text.encode()))
-    return datetime.fromisoformat(at), str(chain), int(seq)
+def uncursor(text: str) -> tuple[datetime, str, int]:
+    """A cursor's position; ValueError for anything that is not one this module made."""
+    try:
+        at, chain, seq = json.loads(base64.urlsafe_b64decode(text.encode()))
+        when = datetime.fromisoformat(at)
+    except (ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise ValueError("not a cursor") from exc
+    if when.tzinfo is None or not isinstance(chain, str) or not isinstance(seq, int):
+        raise ValueError("not a cursor")
+    if not 0 <= seq < 2**62:
+        raise ValueError("not a cursor")
+    return when, chain, seq
 
 
 async def query(c: Conn, q: AuditQuery) -> list[Row]:
@@ -115,7 +124,7 @@ async def query(c: Conn, q: AuditQuery) -> list[Row]:
     if q.until is not None:
         add("at < {}", q.until)
     if q.before:
-        at, chain, seq = _uncursor(q.before)
+        at, chain, seq = uncursor(q.before)
         add("(at < {} OR (at = {} AND (chain > {} OR (chain = {} AND seq < {}))))",
             at, at, chain, chain, seq)  # fmt: skip
     sql = f"SELECT {COLUMNS} FROM audit_log"

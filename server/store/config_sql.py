@@ -29,8 +29,8 @@ async def insert_hall(c: Conn, h: Hall, now: datetime) -> None:
     )
 
 
-async def hall(c: Conn, hall_id: str) -> Hall | None:
-    r = await c.fetchrow("SELECT * FROM halls WHERE id = $1", hall_id)
+async def hall(c: Conn, hall_id: str, lock: str = "") -> Hall | None:
+    r = await c.fetchrow(f"SELECT * FROM halls WHERE id = $1 {lock}", hall_id)
     return None if r is None else rows.hall(r)
 
 
@@ -227,9 +227,19 @@ async def users(c: Conn, hall_id: str | None = None) -> list[User]:
     return [rows.user(r) for r in found]
 
 
-async def user(c: Conn, user_id: str) -> User | None:
-    r = await c.fetchrow("SELECT * FROM users WHERE id = $1", user_id)
+async def user(c: Conn, user_id: str, lock: str = "") -> User | None:
+    """A user; ``lock`` (the dialect's FOR UPDATE) holds the row to the transaction's end."""
+    r = await c.fetchrow(f"SELECT * FROM users WHERE id = $1 {lock}", user_id)
     return None if r is None else rows.user(r)
+
+
+async def set_password(c: Conn, user_id: str, password_hash: str, *, must_change: bool) -> None:
+    await c.execute(
+        "UPDATE users SET password_hash = $2, must_change_password = $3 WHERE id = $1",
+        user_id,
+        password_hash,
+        int(must_change),
+    )
 
 
 async def save_user(c: Conn, u: User, now: datetime, *, insert: bool) -> None:

@@ -33,6 +33,9 @@ class Dialect:
     for_update: str
     # Aggregate a window's service codes into one comma-separated column.
     concat_services: str
+    # Holds a configuration row against concurrent edits without blocking the foreign-key
+    # checks of rows that point at it (a window's clerk, a hall's notices).
+    lock_row: str = ""
 
 
 class Conn(Protocol):

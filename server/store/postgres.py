@@ -16,6 +16,7 @@ DIALECT = Dialect(
     skip_locked="FOR UPDATE SKIP LOCKED",
     for_update="FOR UPDATE",
     concat_services="string_agg(service_code, ',')",
+    lock_row="FOR NO KEY UPDATE",
 )
 
 # Any constant works as long as every OneWindow process uses the same one.

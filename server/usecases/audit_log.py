@@ -61,18 +61,16 @@ class AuditLog:
 
     async def page(self, actor: Actor, q: AuditQuery) -> tuple[list[dict[str, Any]], str | None]:
         q = self._scoped(actor, q)
-        try:
-            async with self.ctx.store.db.reader() as c:
-                found = await audit_sql.query(c, replace(q, limit=q.limit + 1))
-        except (ValueError, TypeError) as exc:
-            raise InvalidInput("cursor_invalid", "the page cursor is not valid",
-                               "分页参数无效", field="before") from exc  # fmt: skip
+        _check_cursor(q)
+        async with self.ctx.store.db.reader() as c:
+            found = await audit_sql.query(c, replace(q, limit=q.limit + 1))
         more = len(found) > q.limit
         found = found[: q.limit]
         return [entry(r) for r in found], audit_sql.cursor(found[-1]) if more and found else None
 
     async def csv(self, actor: Actor, q: AuditQuery) -> str:
         q = self._scoped(actor, replace(q, limit=CSV_LIMIT))
+        _check_cursor(q)
         async with self.ctx.store.db.reader() as c:
             found = await audit_sql.query(c, q)
         return to_csv(entry(r) for r in found)
@@ -85,7 +83,11 @@ class AuditLog:
             found_chains = await c.fetch("SELECT DISTINCT chain FROM audit_log")
             for chain in sorted(set(heads) | {r["chain"] for r in found_chains}):
                 rows = await audit_sql.chain_rows(c, chain)
-                problems += self.ctx.store.chainer.verify(chain, rows, heads.get(chain))
+                head = heads.get(chain)
+                if head is not None:
+                    # Rows appended after the heads were read belong to a later check.
+                    rows = [r for r in rows if int(r["seq"]) <= head[0]]
+                problems += self.ctx.store.chainer.verify(chain, rows, head)
         return problems
 
     async def heads(self) -> Mapping[str, tuple[int, str]]:
@@ -111,6 +113,16 @@ class AuditLog:
         return removed
 
 
+def _check_cursor(q: AuditQuery) -> None:
+    if q.before is None:
+        return
+    try:
+        audit_sql.uncursor(q.before)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput("cursor_invalid", "the page cursor is not valid",
+                           "分页参数无效", field="before") from exc  # fmt: skip
+
+
 def to_csv(entries: Iterable[Mapping[str, Any]]) -> str:
     out = io.StringIO()
     # A BOM, so spreadsheet programs read the Chinese as UTF-8.
@@ -126,5 +138,5 @@ def to_csv(entries: Iterable[Mapping[str, Any]]) -> str:
 
 
 def _safe(cell: str) -> str:
-    """A cell starting with = + - @ would run as a formula in a spreadsheet."""
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@") else cell
+    """A cell starting with = + - @ (or a tab or CR before one) runs as a spreadsheet formula."""
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell

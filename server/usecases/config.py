@@ -68,10 +68,14 @@ class Config:
                     region_code=rules.check_region(h.region_code))  # fmt: skip
         if await self.ctx.store.hall(h.id) is not None:
             raise Conflict("hall_exists", f"hall {h.id} exists", f"大厅 {h.id} 已存在", field="id")
-        async with self.ctx.store.write(h.id, self.ctx.clock()) as tx:
-            await config_sql.insert_hall(tx.conn, h, tx.now)
-            tx.audit(audit.record(actor, h.id, "config.hall.created", h.id, after=asdict(h)))
-            tx.emit(rules.config_event("hall", "created", h.id))
+        try:
+            async with self.ctx.store.write(h.id, self.ctx.clock()) as tx:
+                await config_sql.insert_hall(tx.conn, h, tx.now)
+                tx.audit(audit.record(actor, h.id, "config.hall.created", h.id, after=asdict(h)))
+                tx.emit(rules.config_event("hall", "created", h.id))
+        except UniqueViolation as exc:  # created by someone else a moment ago
+            raise Conflict("hall_exists", f"hall {h.id} exists", f"大厅 {h.id} 已存在",
+                           field="id") from exc  # fmt: skip
         await self._commit(h.id, tx)
         return h
 
@@ -106,7 +110,7 @@ class Config:
         return after
 
     async def _locked_hall(self, tx: Tx, hall_id: str) -> Hall:
-        found = await config_sql.hall(tx.conn, hall_id)
+        found = await config_sql.hall(tx.conn, hall_id, tx.dialect.lock_row)
         if found is None:
             raise _no_hall(hall_id)
         return found
@@ -183,7 +187,10 @@ class Config:
             try:
                 await config_sql.save_window(tx.conn, w, insert=True)
             except UniqueViolation as exc:
-                raise _number_taken(w.number) from exc
+                if "number" in exc.constraint:
+                    raise _number_taken(w.number) from exc
+                raise Conflict("window_exists", f"window {w.id} exists", f"窗口 {w.id} 已存在",
+                               field="id") from exc  # fmt: skip
             tx.audit(audit.record(actor, hall_id, "config.window.created", w.id,
                                   **audit.changes({}, window_fields(w))))  # fmt: skip
             tx.emit(rules.window_changed("created", w))

@@ -77,7 +77,7 @@ class Context:
         return svc
 
     async def window_hall(self, window_id: str) -> str:
-        """The hall a window belongs to; windows never move between halls."""
+        """The hall a window belongs to (cached until the hall's configuration changes)."""
         hall_id = self._window_halls.get(window_id)
         if hall_id is None:
             w: Window | None = await self.store.window(window_id)
@@ -94,8 +94,12 @@ class Context:
             await self.publish(hall_id, [e for e in events if e.hall_id == hall_id])
 
     def forget(self, hall_id: str) -> None:
-        """Drop a cached hall after its configuration changed in this process."""
+        """Drop what is cached of a hall after its configuration changed (here or in another
+        process): its services and hours, and which windows are its (a window id deleted
+        here may come back in another hall)."""
         self._halls.pop(hall_id, None)
+        for window_id in [w for w, h in self._window_halls.items() if h == hall_id]:
+            del self._window_halls[window_id]
 
     async def publish(self, hall_id: str, events: Sequence[StoredEvent]) -> None:
         if events:

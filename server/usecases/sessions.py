@@ -68,12 +68,18 @@ class Sessions:
             if reason == "disabled":
                 raise Forbidden("user_disabled", "this account is disabled", "该账号已停用")
             raise Unauthorized("bad_credentials", "wrong username or password", "用户名或密码错误")
-        who = Actor(user.id, user.username, user.role, user.hall_id, user.department_id,
-                    client=client, user_agent=user_agent)  # fmt: skip
         async with self.ctx.store.write(user.hall_id or "", now) as tx:
-            token, expires = await self._open(tx, user)
-            tx.audit(audit.record(who, user.hall_id, "auth.sign_in", user.id))
-        return token, user, expires
+            # The row again, locked: a role change or disable that committed while the
+            # password was being checked must not be signed into a token of the old rights.
+            fresh = await config_sql.user(tx.conn, user.id, tx.dialect.lock_row)
+            if fresh is None or fresh.password_hash != user.password_hash or not fresh.enabled:
+                raise Unauthorized("sign_in_changed", "the account changed meanwhile; sign in again",
+                                   "账号信息刚刚变更，请重新登录")  # fmt: skip
+            who = Actor(fresh.id, fresh.username, fresh.role, fresh.hall_id, fresh.department_id,
+                        client=client, user_agent=user_agent)  # fmt: skip
+            token, expires = await self._open(tx, fresh)
+            tx.audit(audit.record(who, fresh.hall_id, "auth.sign_in", fresh.id))
+        return token, fresh, expires
 
     async def _open(self, tx: Tx, user: User) -> tuple[str, datetime]:
         sid = secrets.token_urlsafe(12)
@@ -93,7 +99,10 @@ class Sessions:
     async def change_password(self, actor: Actor, old: str, new: str) -> tuple[str, User, datetime]:
         """The user's own change; ends every other session and returns a fresh one."""
         user = await self.ctx.store.user_by_name(actor.username)
-        if user is None or not await asyncio.to_thread(verify_password, old, user.password_hash):
+        good = user is not None and await asyncio.to_thread(verify_password, old, user.password_hash)
+        if user is None or not good:
+            async with self.ctx.store.write(actor.hall_id or "", self.ctx.clock()) as tx:
+                tx.audit(audit.record(actor, actor.hall_id, "auth.password_change_failed", actor.id))
             raise Forbidden(
                 "bad_credentials", "the current password is wrong", "当前密码不正确",
                 field="old_password",
@@ -104,15 +113,24 @@ class Sessions:
                 "password_unchanged", "choose a new password", "新密码不能与当前密码相同",
                 field="new_password",
             )  # fmt: skip
-        changed = replace(
-            user, password_hash=await asyncio.to_thread(hash_password, new),
-            must_change_password=False,
-        )  # fmt: skip
+        hashed = await asyncio.to_thread(hash_password, new)
         async with self.ctx.store.write(user.hall_id or "", self.ctx.clock()) as tx:
-            await config_sql.save_user(tx.conn, changed, tx.now, insert=False)
-            await sessions_sql.revoke_user(tx.conn, user.id, tx.now)
+            # Locked and checked again: only the password changes, and only while this
+            # sign-in still stands (an admin may have disabled or reset it meanwhile).
+            fresh = await config_sql.user(tx.conn, user.id, tx.dialect.lock_row)
+            if (
+                fresh is None
+                or fresh.password_hash != user.password_hash
+                or not await sessions_sql.live(tx.conn, actor.session_id or "")
+            ):
+                raise Unauthorized(
+                    "token_revoked", "this sign-in has ended; sign in again", "登录已失效，请重新登录"
+                )
+            await config_sql.set_password(tx.conn, fresh.id, hashed, must_change=False)
+            changed = replace(fresh, password_hash=hashed, must_change_password=False)
+            await sessions_sql.revoke_user(tx.conn, fresh.id, tx.now)
             token, expires = await self._open(tx, changed)
-            tx.audit(audit.record(actor, user.hall_id, "auth.password_changed", user.id))
+            tx.audit(audit.record(actor, fresh.hall_id, "auth.password_changed", fresh.id))
         self.revoked()
         return token, changed, expires
 

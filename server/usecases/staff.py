@@ -68,7 +68,11 @@ class Staff:
                 if await config_sql.hall(tx.conn, hall_id) is None:
                     raise NotFound("unknown_hall", f"no hall {hall_id!r}",
                                    f"没有编号为 {hall_id} 的服务大厅", field=f"halls.{i}")  # fmt: skip
-            await config_sql.save_department(tx.conn, after, tx.now, insert=create)
+            try:
+                await config_sql.save_department(tx.conn, after, tx.now, insert=create)
+            except UniqueViolation as exc:  # created by someone else a moment ago
+                raise Conflict("department_exists", f"department {dept_id} exists",
+                               f"部门 {dept_id} 已存在", field="id") from exc  # fmt: skip
             action = "created" if create else "updated"
             tx.audit(audit.record(actor, None, f"config.department.{action}", dept_id,
                                   **audit.changes(dept_fields(before) if before else {},
@@ -155,7 +159,7 @@ class Staff:
         async with self.ctx.store.write("", self.ctx.clock()) as tx:
             before = await self._user(tx, user_id)
             after = replace(before, password_hash=hashed, must_change_password=True)
-            await config_sql.save_user(tx.conn, after, tx.now, insert=False)
+            await config_sql.set_password(tx.conn, user_id, hashed, must_change=True)
             await sessions_sql.revoke_user(tx.conn, user_id, tx.now)
             tx.audit(audit.record(actor, after.hall_id, "auth.password_reset", user_id,
                                   username=after.username))  # fmt: skip
@@ -163,7 +167,7 @@ class Staff:
         return after
 
     async def _user(self, tx: Tx, user_id: str) -> User:
-        found = await config_sql.user(tx.conn, user_id)
+        found = await config_sql.user(tx.conn, user_id, tx.dialect.lock_row)
         if found is None:
             raise NotFound("unknown_user", f"no user {user_id!r}", f"没有用户 {user_id}")
         return found
@@ -178,7 +182,7 @@ class Staff:
     async def _keep_an_admin(self, tx: Tx, before: User, after: User) -> None:
         was = before.role is Role.ADMIN and before.enabled
         still = after.role is Role.ADMIN and after.enabled
-        if was and not still and await config_sql.enabled_admins(tx.conn, tx.dialect.for_update) == [before.id]:
+        if was and not still and await config_sql.enabled_admins(tx.conn, tx.dialect.lock_row) == [before.id]:
             raise Conflict(
                 "last_admin",
                 "this is the last enabled admin; make another admin first",

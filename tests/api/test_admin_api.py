@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from server.auth import hash_password
+from server.domain.errors import OneWindowError
 from server.domain.model import Role, User
 from tests.api.conftest import Api
 from tests.conftest import PASSWORD, make_hall
@@ -268,3 +269,36 @@ async def test_audit_filters_paging_csv_and_scope(api: Api) -> None:
            422, "invalid_request", "since")  # fmt: skip
     _error(await api.client.get("/api/audit", params={"before": "!!"}, headers=admin),
            422, "cursor_invalid", "before")  # fmt: skip
+
+
+async def test_sign_in_ignores_an_old_token_and_password_changes_recheck_the_session(
+    api: Api,
+) -> None:
+    clerk = api.hall.clerk(1)
+    old = await api.login(clerk.username)
+    assert (await api.client.post("/api/auth/logout", headers=old)).status_code == 204
+    again = await api.client.post("/api/auth/login", headers=old,
+                                  json={"username": clerk.username, "password": PASSWORD})  # fmt: skip
+    assert again.status_code == 200, again.text
+    assert again.json()["id"] == clerk.id
+    # A password change whose sign-in was revoked meanwhile (after its token was checked)
+    # changes nothing: the use case looks at the session again under the user's row lock.
+    headers = {"authorization": f"Bearer {again.json()['token']}"}
+    who = api.app.state.ow.sessions.claims(again.json()["token"])
+    sessions = api.app.state.ow.sessions
+    actor = await sessions.authenticate(again.json()["token"])
+    assert (await api.client.post("/api/auth/logout", headers=headers)).status_code == 204
+    with pytest.raises(OneWindowError) as err:
+        await sessions.change_password(actor, PASSWORD, "a-new-pass-77")
+    assert err.value.code == "token_revoked" and who.session_id == actor.session_id
+    still = await api.client.post("/api/auth/login",
+                                  json={"username": clerk.username, "password": PASSWORD})  # fmt: skip
+    assert still.status_code == 200
+
+
+async def test_a_bad_audit_cursor_is_a_coded_error_on_both_views(api: Api) -> None:
+    admin = await admin_of(api)
+    for path in ("/api/audit", "/api/audit.csv"):
+        for cursor in ("zzz", "WyIyMDI2LTAxLTAxVDAwOjAwOjAwKzAwOjAwIiwgIioiLCAxZTMwXQ=="):
+            r = await api.client.get(path, params={"before": cursor}, headers=admin)
+            _error(r, 422, "cursor_invalid", "before")

@@ -639,8 +639,9 @@ async def test_keyboard_only(
         await expect(a.sel("#sec-halls h1")).to_be_focused()
 
         await expect(a.sel("#hall-select")).to_have_value(web_hall.id)  # remembered
-        # Tab to "Services" in the side navigation, Enter: focus lands on its heading.
-        await tab_to(p, '#side-nav a[data-section="services"]')
+        # Back (Shift+Tab) to "Services" in the side navigation, Enter: focus lands on its
+        # heading. Backwards, because the shared test database's hall list grows long.
+        await tab_to(p, '#side-nav a[data-section="services"]', backwards=True)
         await expect(a.sel('#side-nav a[data-section="services"]')).to_have_css(
             "outline-style", "solid"
         )  # a visible focus ring

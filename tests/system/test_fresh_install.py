@@ -242,3 +242,24 @@ def test_a_bad_document_is_refused_naming_the_path(
     done = install.run("hall", "import", "-", stdin='{"format": ')
     assert "not JSON" in _failed(done), done.stderr
     assert json.loads(_ok(install.run("hall", "export", "lixia"))) == EXAMPLE
+
+
+def test_no_new_secret_is_made_for_a_database_with_an_audit_log(
+    install: Install, tmp_path: Path
+) -> None:
+    """Run from another folder without ONEWINDOW_SECRET, a command would key its audit rows
+    with a fresh secret and every later row would look forged: it refuses instead."""
+    env = dict(install.env)
+    if install.backend == "sqlite":
+        env["ONEWINDOW_DATABASE_URL"] = f"sqlite:///{install.dir / 'onewindow.db'}"
+    _ok(install.run("user", "create", "--role", "admin", "root", "--password-stdin",
+                    stdin=ROOT_PASSWORD + "\n"))  # fmt: skip
+    elsewhere = Install(install.backend, tmp_path / "elsewhere", env, install.pg_url)
+    elsewhere.dir.mkdir()
+    said = _failed(elsewhere.run("audit", "verify"))
+    assert "ONEWINDOW_SECRET" in said
+    assert not (elsewhere.dir / ".onewindow-secret").exists()
+    # With the secret it was written with, the same command works from anywhere.
+    key = (install.dir / ".onewindow-secret").read_text().strip()
+    keyed = Install(install.backend, elsewhere.dir, {**env, "ONEWINDOW_SECRET": key}, install.pg_url)
+    assert "audit log intact" in _ok(keyed.run("audit", "verify"))

@@ -367,7 +367,7 @@ BAD_DOCUMENTS: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     ("duplicate window number", _set("windows.1.number", 1), "document_invalid",
      "windows.1.number"),
     ("duplicate window id", _set("windows.1.id", "lixia-w1"), "document_invalid", "windows.1.id"),
-    ("bad hours", _set("hall.hours.mon", [["17:00", "09:00"]]), "hours_invalid", "hall.hours"),
+    ("bad hours", _set("hall.hours.mon", [["17:00", "09:00"]]), "hours_invalid", "hall.hours.mon.0"),
 ]  # fmt: skip
 
 
