@@ -259,7 +259,8 @@ async def _apply(tx: Tx, doc: HallDocument, changes: list[Change]) -> None:
         await config_sql.save_service(c, svc, insert=True)
     current = {w.id: w for w in await config_sql.window_rows(c, tx.dialect, hall_id)}
     for ch in by.get(("window", "-"), []):
-        if current[ch.key].state is not WS.CLOSED or await config_sql.targeted(c, ch.key):
+        locked = await tx.window(ch.key)  # a clerk may be opening it right now
+        if locked is None or locked.state is not WS.CLOSED or await config_sql.targeted(c, ch.key):
             raise Conflict("window_in_use",
                            f"window {ch.key} is open or has tickets sent to it",
                            f"窗口 {ch.key} 正在使用或有转给它的号票，请先处理",
