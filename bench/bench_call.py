@@ -19,7 +19,16 @@ from datetime import UTC, datetime
 import asyncpg
 import uvloop
 
-from bench.common import PASSWORD, Conn, closed_loop, fresh_database, seed, server, summary
+from bench.common import (
+    PASSWORD,
+    Conn,
+    closed_loop,
+    fresh_database,
+    hall_day,
+    seed,
+    server,
+    summary,
+)
 
 WINDOWS = 20
 QUEUE = 60_000
@@ -27,7 +36,7 @@ QUEUE = 60_000
 
 async def fill(url: str) -> None:
     conn = await asyncpg.connect(url)
-    day = datetime.now(UTC).date()
+    day = hall_day()
     await conn.execute(
         "INSERT INTO tickets (id, hall_id, service, number, seq_no, business_day, kind, channel,"
         " state, priority, issued_at, queue_at, token_hash)"

@@ -25,7 +25,16 @@ from datetime import UTC, datetime
 import asyncpg
 import uvloop
 
-from bench.common import Conn, closed_loop, fresh_database, open_loop, seed, server, summary
+from bench.common import (
+    Conn,
+    closed_loop,
+    fresh_database,
+    hall_day,
+    open_loop,
+    seed,
+    server,
+    summary,
+)
 
 WORKERS = 32
 
@@ -50,7 +59,7 @@ async def http_side(port: int, seconds: float, rate: float) -> dict[str, object]
 
 async def sql_side(url: str, seconds: float, rate: float) -> dict[str, object]:
     pool = await asyncpg.create_pool(url, min_size=20, max_size=20)
-    day = datetime.now(UTC).date()
+    day = hall_day()
 
     async def issue(i: int) -> None:
         svc = "AB"[i % 2]

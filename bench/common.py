@@ -19,7 +19,8 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import asyncpg
 
@@ -72,6 +73,7 @@ async def server(url: str) -> AsyncIterator[int]:
         "ONEWINDOW_DATABASE_URL": url,
         "ONEWINDOW_SECRET": "bench-secret",
         "ONEWINDOW_RATE_LIMIT_CLIENT": "100000000/60",
+        "ONEWINDOW_RATE_LIMIT_LOGIN": "100000/60",  # every round signs its clerks in again
         "ONEWINDOW_LOG_LEVEL": "WARNING",
     }
     proc = subprocess.Popen(
@@ -183,3 +185,9 @@ async def open_loop(rate: float, seconds: float, workers: int, one: object) -> l
 
     await asyncio.gather(feeder(), *(worker(i) for i in range(workers)))
     return lat
+
+
+def hall_day() -> date:
+    """The bench hall's business day, as the server counts it: local to Asia/Shanghai, not
+    UTC (a fill for the UTC date is voided as yesterday's between 16:00 and 24:00 UTC)."""
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date()

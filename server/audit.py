@@ -1,7 +1,9 @@
 """The audit trail's rules: what a record holds, how rows are chained, how a chain is checked.
 
 Each hall has its own chain (``*`` for actions outside any hall: sign-ins of
-admins, departments, users without a hall). A row's hash is an HMAC, keyed by
+admins, departments, users without a hall), and each window one more for its
+commands (``hall/window``): a window's commands already take turns on its row,
+so their audit rows add no wait for the other windows of the hall. A row's hash is an HMAC, keyed by
 the server secret, over the row's fields and the previous row's hash: an edited
 row no longer matches its hash, a deleted one breaks the link to its successor,
 and without the secret neither can be forged. A purge of old rows appends a
@@ -55,6 +57,15 @@ def record(actor: Actor | None, chain: str | None, action: str, target: str | No
         user_agent=actor.user_agent if actor else None,
         detail=detail,
     )
+
+
+def window_chain(hall_id: str, window_id: str) -> str:
+    return f"{hall_id}/{window_id}"
+
+
+def hall_of(chain: str) -> str | None:
+    """The hall a chain belongs to (hall ids never contain a slash)."""
+    return None if chain == SYSTEM_CHAIN else chain.split("/", 1)[0]
 
 
 def changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:

@@ -29,6 +29,7 @@ async def append(
         batch = by_chain[chain]
         head = await _take(c, dialect, chain, len(batch))
         seq, prev = head[0] - len(batch), head[1]
+        built: list[dict[str, Any]] = []
         for rec in batch:
             seq += 1
             row: dict[str, Any] = {
@@ -38,6 +39,21 @@ async def append(
                 "detail": detail_text(rec.detail), "prev_hash": prev,
             }  # fmt: skip
             row["hash"] = prev = chainer.hash(row)
+            built.append(row)
+        if dialect.name == "postgres":
+            # Rows and the head's new hash in one round trip: the head stays locked for
+            # two statements and the commit, however many rows.
+            columns = [[r[k] for r in built] for k in built[0]]
+            await c.execute(
+                f"WITH i AS (INSERT INTO audit_log ({COLUMNS}) SELECT * FROM unnest("
+                "$1::text[], $2::bigint[], $3::timestamptz[], $4::text[], $5::text[],"
+                " $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],"
+                " $12::text[], $13::text[]))"
+                " UPDATE audit_heads SET last_hash = $14 WHERE chain = $15",
+                *columns, prev, chain,
+            )  # fmt: skip
+            continue
+        for row in built:
             await c.execute(
                 f"INSERT INTO audit_log ({COLUMNS}) VALUES"
                 " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
@@ -68,7 +84,7 @@ async def _take(c: Conn, dialect: Dialect, chain: str, n: int) -> tuple[int, str
 
 @dataclass(frozen=True, slots=True)
 class AuditQuery:
-    chain: str | None = None
+    chain: str | None = None  # a hall id (with its windows' chains), or "*"
     actor: str | None = None
     action: str | None = None
     target: str | None = None
@@ -108,7 +124,9 @@ async def query(c: Conn, q: AuditQuery) -> list[Row]:
         args.extend(values)
 
     if q.chain is not None:
-        add("chain = {}", q.chain)
+        # A hall's own chain and its windows' chains ("hall/window").
+        # (No LIKE: a hall id may hold "_", which LIKE reads as a wildcard.)
+        add("(chain = {} OR substr(chain, 1, {}) = {})", q.chain, len(q.chain) + 1, q.chain + "/")
     if q.actor:
         add("actor_name = {}", q.actor)
     if q.action:

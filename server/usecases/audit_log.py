@@ -26,7 +26,7 @@ CSV_COLUMNS = ("at", "hall", "seq", "actor", "role", "action", "target", "client
 def entry(r: Row) -> dict[str, Any]:
     return {
         "id": f"{r['chain']}:{r['seq']}",
-        "hall": None if r["chain"] == audit.SYSTEM_CHAIN else r["chain"],
+        "hall": audit.hall_of(r["chain"]),
         "seq": int(r["seq"]),
         "at": r["at"],
         "actor": r["actor_name"],

@@ -8,7 +8,7 @@ and the second sees what the first did.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .. import audit
 from ..domain import ticket as tk
@@ -85,9 +85,10 @@ class Windows:
                     return WindowResult(w, ticket, replayed=True)
                 result = await step(tx, w)
                 ticket = result.ticket
-                tx.audit(audit.record(actor, hall_id, action, w.id,
-                                      ticket=ticket.id if ticket else None,
-                                      number=ticket.number if ticket else None))  # fmt: skip
+                rec = audit.record(actor, hall_id, action, w.id,
+                                   ticket=ticket.id if ticket else None,
+                                   number=ticket.number if ticket else None)  # fmt: skip
+                tx.audit(replace(rec, chain=audit.window_chain(hall_id, w.id)))
                 if command_id is not None:
                     ticket_id = result.ticket.id if result.ticket else None
                     await tx.record_command(w.id, command_id, ticket_id)
