@@ -14,3 +14,11 @@ export function makeI18n(catalog, storageKey = "ow.lang") {
   };
   return { lang, t, apply };
 }
+
+// A server error ({code, message, message_zh}) or a catalog one ({key, vars}), in words.
+export function errorText(err, lang, t) {
+  if (!err) return "";
+  if (err.key) return t(err.key, err.vars || {});
+  const en = err.message_en || err.message;
+  return (lang === "zh" ? err.message_zh || en : en || err.message_zh) || err.code || "";
+}

@@ -3,7 +3,7 @@
 // Admins see and change everything; a supervisor changes their own hall's windows and
 // calendar and reads the rest; clerks and officers are told they have no access.
 
-import { makeI18n } from "/static/common/i18n.js";
+import { errorText, makeI18n } from "/static/common/i18n.js";
 import { $, setText } from "/static/console/dom.js";
 import { AuditSection } from "./audit.js";
 import { Client, clearSession, loadSession, request, saveSession } from "./api.js";
@@ -52,12 +52,8 @@ class Admin {
     return this.i18n.t(key, vars);
   }
 
-  // A server error ({code, message, message_zh}) or a catalog one ({key, vars}), in words.
   errorText(err) {
-    if (!err) return "";
-    if (err.key) return this.t(err.key, err.vars || {});
-    const en = err.message_en || err.message;
-    return (this.lang === "zh" ? err.message_zh || en : en || err.message_zh) || err.code || "";
+    return errorText(err, this.lang, (k, v) => this.t(k, v));
   }
 
   // A name in the page's language: `name` is Chinese, `name_en` English when there is one.

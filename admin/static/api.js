@@ -1,31 +1,11 @@
 // The admin console's session (its own localStorage key) and its HTTP calls.
 
-import { ApiError } from "/static/console/session.js";
+import { ApiError, sessionStore } from "/static/console/session.js";
 
-const KEY = "ow.admin.session";
-
-export function loadSession() {
-  let s;
-  try {
-    s = JSON.parse(localStorage.getItem(KEY) || "null");
-  } catch {
-    s = null;
-  }
-  if (!s || !s.token) return null;
-  if (s.expires_at && Date.parse(s.expires_at) <= Date.now()) {
-    clearSession();
-    return { expired: true };
-  }
-  return s;
-}
-
-export function saveSession(session) {
-  localStorage.setItem(KEY, JSON.stringify(session));
-}
-
-export function clearSession() {
-  localStorage.removeItem(KEY);
-}
+const store = sessionStore("ow.admin.session");
+export const loadSession = store.load;
+export const saveSession = store.save;
+export const clearSession = store.clear;
 
 // The console's error, plus `field`: the JSON path of the offending value ("hours.mon.0").
 export class AdminError extends ApiError {

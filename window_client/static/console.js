@@ -8,7 +8,7 @@
 // the hall's name, the user's own display name.
 
 import { HallSocket } from "/static/common/socket.js";
-import { makeI18n } from "/static/common/i18n.js";
+import { errorText, makeI18n } from "/static/common/i18n.js";
 import catalog from "./strings.js";
 import { ClerkDesk } from "./clerk.js";
 import { $, setText } from "./dom.js";
@@ -48,12 +48,8 @@ class Console {
     return this.i18n.t(key, vars);
   }
 
-  // A server error ({code, message, message_zh}) or a catalog one ({key, vars}), in plain words.
   errorText(err) {
-    if (!err) return "";
-    if (err.key) return this.t(err.key, err.vars || {});
-    const en = err.message_en || err.message;
-    return (this.lang === "zh" ? err.message_zh || en : en || err.message_zh) || err.code || "";
+    return errorText(err, this.lang, (k, v) => this.t(k, v));
   }
 
   serviceName(code) {

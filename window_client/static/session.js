@@ -1,29 +1,31 @@
 // The signed-in session (kept in localStorage so a reload keeps it) and the HTTP API.
 
-const KEY = "ow.console.session";
-
-export function loadSession() {
-  let s;
-  try {
-    s = JSON.parse(localStorage.getItem(KEY) || "null");
-  } catch {
-    s = null;
-  }
-  if (!s || !s.token) return null;
-  if (s.expires_at && Date.parse(s.expires_at) <= Date.now()) {
-    clearSession();
-    return { expired: true };
-  }
-  return s;
+// A signed-in session kept in localStorage under `key`, so a reload keeps it; the admin
+// console keeps its own under another key.
+export function sessionStore(key) {
+  const clear = () => localStorage.removeItem(key);
+  const load = () => {
+    let s;
+    try {
+      s = JSON.parse(localStorage.getItem(key) || "null");
+    } catch {
+      s = null;
+    }
+    if (!s || !s.token) return null;
+    if (s.expires_at && Date.parse(s.expires_at) <= Date.now()) {
+      clear();
+      return { expired: true };
+    }
+    return s;
+  };
+  const save = (session) => localStorage.setItem(key, JSON.stringify(session));
+  return { load, save, clear };
 }
 
-export function saveSession(session) {
-  localStorage.setItem(KEY, JSON.stringify(session));
-}
-
-export function clearSession() {
-  localStorage.removeItem(KEY);
-}
+const store = sessionStore("ow.console.session");
+export const loadSession = store.load;
+export const saveSession = store.save;
+export const clearSession = store.clear;
 
 // An error the page can show: the server's {code, message, message_zh}, or a catalog key.
 export class ApiError extends Error {
