@@ -61,6 +61,29 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+async def pg_admin(sql: str) -> None:
+    conn = await asyncpg.connect(PG_ADMIN_URL)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def own_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A database of the test's own on either backend, for tests that look at every row
+    of a table (the session database is shared by the run)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'onewindow.db'}"
+        return
+    name = f"ow_own_{os.getpid()}_{secrets.token_hex(4)}"
+    await pg_admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield _with_db(PG_ADMIN_URL, name)
+    finally:
+        await pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
 async def store(db_url: str) -> AsyncIterator[Store]:
     s = Store.from_url(db_url)

@@ -12,17 +12,13 @@ import csv
 import io
 import itertools
 import json
-import os
 import random
 import re
-import secrets
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 
 from server import audit
@@ -35,7 +31,7 @@ from server.store.db import Row
 from server.store.store import Store
 from server.usecases.audit_log import CSV_COLUMNS, AuditLog
 from server.usecases.context import Context
-from tests.conftest import PG_ADMIN_URL, FakeClock, _with_db
+from tests.conftest import FakeClock
 
 ADMIN = Actor("u-admin", "admin", Role.ADMIN, None, client="10.0.0.1", user_agent="pytest")
 CLERK = Actor("u-clerk", "clerk1", Role.CLERK, "h1", client="10.0.0.2", user_agent="pytest")
@@ -43,26 +39,10 @@ SUPERVISOR = Actor("u-sup", "sup1", Role.SUPERVISOR, "h1", client="10.0.0.3")
 OTHER_SUPERVISOR = Actor("u-sup2", "sup2", Role.SUPERVISOR, "h2", client="10.0.0.4")
 
 
-async def _pg_admin(sql: str) -> None:
-    conn = await asyncpg.connect(PG_ADMIN_URL)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+@pytest.fixture
+def db_url(own_db_url: str) -> str:
     """Overrides tests/conftest.py's: a database of this test's own on either backend."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'onewindow.db'}"
-        return
-    name = f"ow_audit_{os.getpid()}_{secrets.token_hex(4)}"
-    await _pg_admin(f'CREATE DATABASE "{name}"')
-    try:
-        yield _with_db(PG_ADMIN_URL, name)
-    finally:
-        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return own_db_url
 
 
 def _log(store: Store, clock: FakeClock) -> AuditLog:

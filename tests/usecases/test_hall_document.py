@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 
 from server.demo import demo_document
@@ -26,7 +23,7 @@ from server.store.store import Store
 from server.usecases.audit_log import AuditLog
 from server.usecases.hall_document import HallDocuments
 from server.usecases.tickets import IssueRequest
-from tests.conftest import PG_ADMIN_URL, Desk, FakeClock, _with_db, make_desk
+from tests.conftest import Desk, FakeClock, make_desk
 
 EXAMPLE: dict[str, Any] = json.loads(
     (Path(__file__).resolve().parents[2] / "docs" / "example-hall.json").read_text("utf-8")
@@ -35,26 +32,10 @@ HALL = "lixia"
 ADMIN = Actor("u-docadmin", "docadmin", Role.ADMIN, None, client="localhost", user_agent="pytest")
 
 
-async def _pg_admin(sql: str) -> None:
-    conn = await asyncpg.connect(PG_ADMIN_URL)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+@pytest.fixture
+def db_url(own_db_url: str) -> str:
     """Overrides tests/conftest.py's: a database of this test's own on either backend."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'onewindow.db'}"
-        return
-    name = f"ow_doc_{os.getpid()}_{secrets.token_hex(4)}"
-    await _pg_admin(f'CREATE DATABASE "{name}"')
-    try:
-        yield _with_db(PG_ADMIN_URL, name)
-    finally:
-        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return own_db_url
 
 
 @pytest.fixture
