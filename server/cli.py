@@ -171,6 +171,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     log = logging.getLogger("onewindow")
+    if args.command == "serve":
+        from .web import PagesNotInstalled, page_folders
+
+        try:
+            page_folders()
+        except PagesNotInstalled as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 1
     if args.command in ("serve", "user", "hall", "audit"):
         # The audit chain is keyed by the secret: every command that writes or checks
         # it must use the same one as the server.

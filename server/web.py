@@ -1,12 +1,18 @@
 """The pages: hall board, window screen, clerk console and admin console, from Jinja2 templates.
 
-Templates and their scripts live beside the package (``displays/``,
-``window_client/``, ``web_common/``); the server renders the shell and the
-pages do the rest over /ws.
+The templates and their scripts keep the checkout's top-level folders
+(``displays/``, ``window_client/``, ``admin/``, ``web_common/``), which
+``pyproject.toml`` maps into the distribution as the data packages
+``onewindow_pages.<folder>``. The server finds them with
+``importlib.resources``: in an editable install that is the checkout's folder
+(an edit shows at the next request), in a wheel the copy in site-packages.
+The server renders the shell and the pages do the rest over /ws.
 """
 
 from __future__ import annotations
 
+import os
+from importlib import resources
 from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
@@ -18,19 +24,47 @@ from starlette.staticfiles import StaticFiles
 from .api.state import state
 from .domain.errors import OneWindowError
 
-DEFAULT_ROOT = Path(__file__).resolve().parent.parent
+PAGES_PACKAGE = "onewindow_pages"
+FOLDERS = ("displays", "window_client", "admin", "web_common")
+
+
+class PagesNotInstalled(RuntimeError):
+    """The page folders cannot be found: OneWindow runs from a checkout it was not installed from."""
+
+
+def page_folders() -> dict[str, Path]:
+    """Each page folder, as the directory on disk that Jinja2 and StaticFiles read."""
+    out = {}
+    for name in FOLDERS:
+        package = f"{PAGES_PACKAGE}.{name}"
+        try:
+            found = resources.files(package)
+        except ModuleNotFoundError as err:
+            raise PagesNotInstalled(
+                f"the pages ({package}) are not installed: install OneWindow"
+                " (pip install . or a wheel; pip install -e . in a checkout)"
+            ) from err
+        if not isinstance(found, Path) or not found.is_dir():
+            raise PagesNotInstalled(f"the pages ({package}) are not a directory on disk: {found}")
+        out[name] = found
+    return out
+
+
+class _Static(StaticFiles):
+    """Static files, without the ``__init__.py`` (and bytecode) that makes a folder a package."""
+
+    def lookup_path(self, path: str) -> tuple[str, os.stat_result | None]:
+        if any(part.startswith("__") for part in Path(path).parts):
+            return "", None
+        return super().lookup_path(path)
 
 
 class Pages:
-    def __init__(self, root: Path = DEFAULT_ROOT) -> None:
-        self.root = root
+    def __init__(self) -> None:
+        self.folders = page_folders()
         self.env = Environment(
             loader=ChoiceLoader(
-                [
-                    FileSystemLoader(root / "displays"),
-                    FileSystemLoader(root / "window_client"),
-                    FileSystemLoader(root / "admin"),
-                ]
+                [FileSystemLoader(self.folders[n]) for n in ("displays", "window_client", "admin")]
             ),
             autoescape=select_autoescape(["html"]),
         )
@@ -78,8 +112,8 @@ class Pages:
             Route("/display/{hall}/window/{window}", self.window_screen, methods=["GET"]),
             Route("/console", self.console, methods=["GET"]),
             Route("/admin", self.admin, methods=["GET"]),
-            Mount("/static/common", StaticFiles(directory=self.root / "web_common")),
-            Mount("/static/displays", StaticFiles(directory=self.root / "displays" / "static")),
-            Mount("/static/console", StaticFiles(directory=self.root / "window_client" / "static")),
-            Mount("/static/admin", StaticFiles(directory=self.root / "admin" / "static")),
+            Mount("/static/common", _Static(directory=self.folders["web_common"])),
+            Mount("/static/displays", _Static(directory=self.folders["displays"] / "static")),
+            Mount("/static/console", _Static(directory=self.folders["window_client"] / "static")),
+            Mount("/static/admin", _Static(directory=self.folders["admin"] / "static")),
         ]

@@ -48,7 +48,11 @@ def child_env(extra: Mapping[str, str]) -> dict[str, str]:
 
 
 class ServerProcess:
-    """``python -m server serve`` on 127.0.0.1 and a free port; a context manager."""
+    """``python -m server serve`` on 127.0.0.1 and a free port; a context manager.
+
+    ``command`` runs another program instead of ``python -m server``, e.g. the
+    ``onewindow`` script of a virtual environment the package was installed into.
+    """
 
     def __init__(
         self,
@@ -59,8 +63,10 @@ class ServerProcess:
         demo: bool = False,
         extra_args: Sequence[str] = (),
         startup_timeout: float = STARTUP_TIMEOUT_S,
+        command: Sequence[str] = (),
     ) -> None:
         self.env = child_env(env)
+        self.command = tuple(command) or (sys.executable, "-m", "server")
         self.cwd = Path(cwd)
         self.log_path = Path(log_path)
         self.demo = demo
@@ -96,7 +102,7 @@ class ServerProcess:
         if self.running():
             raise RuntimeError("the server is already running")
         self.port = self.port or free_port()  # a restart keeps its port: clients come back to it
-        cmd = [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1"]
+        cmd = [*self.command, "serve", "--host", "127.0.0.1"]
         cmd += ["--port", str(self.port), *(["--demo"] if self.demo else []), *self.extra_args]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()

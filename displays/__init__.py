@@ -1,0 +1,1 @@
+"""Hall board and window screen: templates and static files, shipped as ``onewindow_pages.displays``."""
