@@ -13,6 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
@@ -37,6 +38,7 @@ from .realtime.endpoint import ws_endpoint
 from .realtime.hub import Hub
 from .realtime.revocation import SessionWatch
 from .realtime.snapshot import Snapshots
+from .security import SecurityHeaders
 from .settings import Settings
 from .store import sessions_sql
 from .store.store import Store
@@ -172,6 +174,11 @@ def create_app(settings: Settings, *, clock: Clock = _utcnow) -> Starlette:
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
+        middleware=[
+            Middleware(
+                SecurityHeaders, display_ancestors=settings.display_frame_ancestors.split()
+            )
+        ],
         exception_handlers={404: _not_found, 405: _not_allowed},
     )
     app.state.ow = st

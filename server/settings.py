@@ -35,6 +35,9 @@ class Settings:
     ws_poll_s: float = 1.0
     # The Cybersecurity Law asks for at least six months of staff-action logs.
     audit_retention_days: int = 180
+    # Origins (space-separated) of a hall's own signage page that may frame the hall
+    # screens; staff pages are never framed.
+    display_frame_ancestors: str = ""
 
     @classmethod
     def from_environ(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -61,6 +64,7 @@ class Settings:
             ws_outbox=int(get("WS_OUTBOX", str(base.ws_outbox))),
             ws_heartbeat_s=float(get("WS_HEARTBEAT_S", str(base.ws_heartbeat_s))),
             ws_poll_s=float(get("WS_POLL_S", str(base.ws_poll_s))),
+            display_frame_ancestors=get("DISPLAY_FRAME_ANCESTORS", ""),
             audit_retention_days=int(
                 get("AUDIT_RETENTION_DAYS", str(base.audit_retention_days))
             ),

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 from playwright.async_api import Browser, Page, WebSocketRoute
 
+from tests.browser.conftest import HARNESS_EVAL
 from tests.conftest import HallFixture
 from tests.realtime.conftest import Http
 from tests.system.server_proc import ServerProcess
@@ -181,7 +182,7 @@ async def screen(
     speech_stub: bool = True,
 ) -> AsyncIterator[Screen]:
     """A fresh browser context on url, with the speech stub, and its page errors collected."""
-    context = await browser.new_context(viewport=viewport)  # type: ignore[arg-type]
+    context = await browser.new_context(viewport=viewport, bypass_csp=HARNESS_EVAL)  # type: ignore[arg-type]
     page = await context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))

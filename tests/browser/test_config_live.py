@@ -23,7 +23,7 @@ from playwright.async_api import Browser, Page, expect
 from server.auth import hash_password
 from server.domain.model import Role, User
 from server.store.store import Store
-from tests.browser.conftest import shot_path
+from tests.browser.conftest import HARNESS_EVAL, shot_path
 from tests.browser.displays import Gate, Screen, board_ready, screen
 from tests.browser.test_console import Console
 from tests.conftest import PASSWORD, HallFixture
@@ -92,7 +92,7 @@ async def console_page(
     browser: Browser, base: str, *, gate: Gate | None = None, query: str = ""
 ) -> AsyncIterator[Console]:
     """A console in its own context; with a gate, its WebSocket can be kept down."""
-    ctx = await browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    ctx = await browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", bypass_csp=HARNESS_EVAL)
     try:
         page = await ctx.new_page()
         if gate is not None:

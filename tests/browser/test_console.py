@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from playwright.async_api import Browser, Page, expect
 
-from tests.browser.conftest import shot_path
+from tests.browser.conftest import HARNESS_EVAL, shot_path
 from tests.conftest import PASSWORD, HallFixture
 from tests.realtime.conftest import Http, start_client, stop_client, wait_for
 from tests.system.server_proc import ServerProcess
@@ -79,7 +79,7 @@ class Console:
 async def console(
     browser: Browser, base: str, size: tuple[int, int] = (1366, 768)
 ) -> AsyncIterator[Console]:
-    ctx = await browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="zh-CN")
+    ctx = await browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="zh-CN", bypass_csp=HARNESS_EVAL)
     try:
         page = await ctx.new_page()
         c = Console(page)

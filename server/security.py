@@ -1,0 +1,54 @@
+"""Security headers on every HTTP answer: a strict Content-Security-Policy and friends.
+
+Pages load scripts and styles only from this server (no inline script, no
+third-party origin: halls run on closed networks, and a notice text that slips
+markup in cannot run it). Staff pages may not be framed at all; hall screens may
+be framed by the origins a hall configures for its own signage page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+_BASE = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+    " font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none';"
+    " form-action 'self'"
+)
+# Screens a hall may show inside its own signage page (the board, a window screen).
+_FRAMEABLE = ("/display/",)
+
+
+def policy(frame_ancestors: str) -> str:
+    return f"{_BASE}; frame-ancestors {frame_ancestors}"
+
+
+class SecurityHeaders:
+    """ASGI middleware: adds the headers to every HTTP response (WebSockets pass through)."""
+
+    def __init__(self, app: ASGIApp, display_ancestors: Iterable[str] = ()) -> None:
+        self.app = app
+        ancestors = " ".join(display_ancestors) or "'none'"
+        common = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"no-referrer"),
+        ]
+        self._staff = [*common, (b"content-security-policy", policy("'none'").encode()),
+                       (b"x-frame-options", b"DENY")]  # fmt: skip
+        self._display = [*common, (b"content-security-policy", policy(ancestors).encode())]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        extra = self._display if path.startswith(_FRAMEABLE) else self._staff
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
