@@ -100,14 +100,12 @@ def create_app(settings: Settings, *, clock: Clock = _utcnow) -> Starlette:
         )
         limiter = RedisRateLimiter(redis, settings.redis_prefix)
     limits = Limits(Limit.parse(settings.rate_limit_client), Limit.parse(settings.rate_limit_id))
-    signer = TokenSigner(settings.secret)
-    sessions = Sessions(ctx, signer, settings.token_ttl_s)
+    sessions = Sessions(ctx, TokenSigner(settings.secret), settings.token_ttl_s)
     st = AppState(
         settings=settings,
         ctx=ctx,
         tickets=Tickets(ctx, limiter, limits),
         windows=Windows(ctx),
-        signer=signer,
         metrics=metrics,
         reader=BodyReader(settings.max_body_bytes),
         notices=Notices(ctx),

@@ -1,56 +1,16 @@
 // The admin console's session (its own localStorage key) and its HTTP calls.
 
-import { ApiError, sessionStore } from "/static/console/session.js";
+import { ApiError, api, readReply, sessionStore } from "/static/console/session.js";
 
 const store = sessionStore("ow.admin.session");
 export const loadSession = store.load;
 export const saveSession = store.save;
 export const clearSession = store.clear;
 
-// The console's error, plus `field`: the JSON path of the offending value ("hours.mon.0").
-export class AdminError extends ApiError {
-  constructor(data = {}) {
-    super(data);
-    this.field = data.field || null;
-  }
-}
-
-// One HTTP call, JSON in and out; every failure becomes an AdminError.
-export async function request(method, path, { token = null, body } = {}) {
-  const headers = { accept: "application/json" };
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers["content-type"] = "application/json";
-  if (method === "POST") headers["idempotency-key"] = newKey();
-  let res;
-  try {
-    res = await fetch(path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch {
-    throw new AdminError({ code: "network", key: "err.network" });
-  }
-  return readReply(res);
-}
-
-async function readReply(res) {
-  let data = null;
-  try {
-    data = res.status === 204 ? null : await res.json();
-  } catch {
-    throw new AdminError({ code: "bad_reply", key: "err.bad_reply", status: res.status });
-  }
-  if (!res.ok) {
-    if (data && data.error) throw new AdminError({ ...data.error, status: res.status });
-    throw new AdminError({ code: "bad_reply", key: "err.bad_reply", status: res.status });
-  }
-  return data;
-}
-
-function newKey() {
-  if (globalThis.crypto && crypto.randomUUID) return crypto.randomUUID();
-  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
+// One HTTP call, JSON in and out (the clerk console's): every failure is an ApiError,
+// with `field` when the server names the value at fault.
+export function request(method, path, { token = null, body } = {}) {
+  return api(method, path, { token, body, idempotent: method === "POST", quiet: true });
 }
 
 // Calls made with the signed-in token. A refused token ends the session; a pending
@@ -97,7 +57,7 @@ export class Client {
     try {
       res = await fetch(path, { headers: { authorization: `Bearer ${this.hooks.token()}` } });
     } catch {
-      throw new AdminError({ code: "network", key: "err.network" });
+      throw new ApiError({ code: "network", key: "err.network" });
     }
     if (!res.ok) {
       try {

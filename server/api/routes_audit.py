@@ -72,5 +72,3 @@ ENDPOINTS = (
              query=(*_FILTERS, ("before", "cursor: the `next` of the previous page", False), ("limit", "entries per page (1–500)", False))),
     Endpoint("GET", "/api/audit.csv", audit_csv, "Audit log as CSV (same filters)", auth=True, tag="audit", query=_FILTERS),
 )  # fmt: skip
-
-

@@ -13,7 +13,7 @@ from ..domain.errors import RateLimited
 from ..domain.model import User
 from . import schemas
 from .http import Endpoint, ok
-from .state import client_address, signed_in, state
+from .state import client_address, signed_in, state, user_agent
 
 
 class PasswordChange(schemas.Strict):
@@ -46,17 +46,24 @@ def _signed_in(token: str, user: User, expires: datetime) -> Response:
     )
 
 
+async def _limit(request: Request, *keys: str) -> None:
+    """Sign-in's rate limit (per client, per user): a password is checked behind each key."""
+    st = state(request)
+    for key in keys:
+        if not await st.tickets.limiter.hit(key, st.login_limit):
+            raise RateLimited(
+                "rate_limited",
+                "too many sign-in attempts; wait a minute",
+                "登录尝试过于频繁，请稍后再试",
+            )
+
+
 async def login(request: Request, body: schemas.LoginRequest) -> Response:
     st = state(request)
     client = client_address(request)
-    if not await st.tickets.limiter.hit(f"login:{client}", st.login_limit):
-        raise RateLimited(
-            "rate_limited",
-            "too many sign-in attempts; wait a minute",
-            "登录尝试过于频繁，请稍后再试",
-        )
+    await _limit(request, f"login:{client}")
     token, user, expires = await st.sessions.sign_in(
-        body.username, body.password, client, request.headers.get("user-agent", "")[:200]
+        body.username, body.password, client, user_agent(request)
     )
     return _signed_in(token, user, expires)
 
@@ -87,11 +94,7 @@ async def change_password(request: Request, body: PasswordChange) -> Response:
     st = state(request)
     who = signed_in(request)
     # The current password is checked here too: as rate-limited as a sign-in.
-    for key in (f"login:{client_address(request)}", f"password:{who.id}"):
-        if not await st.tickets.limiter.hit(key, st.login_limit):
-            raise RateLimited(
-                "rate_limited", "too many attempts; wait a minute", "尝试过于频繁，请稍后再试"
-            )
+    await _limit(request, f"login:{client_address(request)}", f"password:{who.id}")
     token, user, expires = await st.sessions.change_password(
         who, body.old_password, body.new_password
     )

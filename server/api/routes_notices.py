@@ -7,6 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..domain import access
 from ..domain.errors import Forbidden
 from ..domain.model import Role
 from ..usecases.notices import Notice
@@ -68,7 +69,7 @@ async def queue(request: Request, _: Any) -> Response:
     assert who is not None
     hall_id = request.path_params["hall"]
     await st.ctx.hall(hall_id)
-    require_role(who, Role.CLERK, Role.SUPERVISOR, Role.ADMIN)
+    require_role(who, *access.QUEUE_ROLES)
     if who.hall_id not in (None, hall_id):
         raise Forbidden("other_hall", "that hall is not yours", "该大厅不属于您")
     found = await st.ctx.store.waiting(hall_id)

@@ -8,7 +8,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..domain.model import Actor, Role
+from ..domain import access
+from ..domain.model import Actor
 from ..usecases.windows import TransferRequest, WindowResult, Windows
 from . import schemas
 from .http import Endpoint, ok
@@ -23,7 +24,7 @@ def _endpoint(
     async def handler(request: Request, payload: Any) -> Response:
         who = actor(request)
         assert who is not None
-        require_role(who, Role.CLERK, Role.SUPERVISOR, Role.ADMIN)
+        require_role(who, *access.QUEUE_ROLES)
         st = state(request)
         # A client may retry with the same Idempotency-Key: the command runs once.
         key = request.headers.get("idempotency-key") or None

@@ -7,10 +7,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from ..domain.config import ID_MAX, ID_PATTERN, SERVICE_CODE_PATTERN
 from ..domain.errors import InvalidInput
 from .schemas import Roles, Strict
 
-Id = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+Id = Field(min_length=1, max_length=ID_MAX, pattern=ID_PATTERN)
 Name = Field(min_length=1, max_length=60)
 Hours = dict[str, list[list[str]]]
 ChannelName = Literal["kiosk", "phone", "window"]
@@ -50,7 +51,7 @@ class CalendarYear(Strict):
 
 
 class ServiceIn(Strict):
-    code: str = Field(pattern=r"^[A-Z]{1,2}$", description="ticket prefix, e.g. A")
+    code: str = Field(pattern=SERVICE_CODE_PATTERN, description="ticket prefix, e.g. A")
     name: str = Name
     name_en: str = Field(default="", max_length=80)
     avg_service_s: int = Field(default=300, ge=30, le=14400)
@@ -80,7 +81,7 @@ class ServiceList(BaseModel):
 
 
 class WindowIn(Strict):
-    id: str | None = Field(default=None, min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+    id: str | None = Field(default=None, min_length=1, max_length=ID_MAX, pattern=ID_PATTERN)
     number: int = Field(ge=1, le=999)
     name: str = Name
     services: list[str] = Field(default_factory=list, max_length=26)

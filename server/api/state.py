@@ -7,7 +7,6 @@ from typing import Any
 
 from starlette.requests import HTTPConnection, Request
 
-from ..auth import TokenSigner
 from ..domain.errors import Forbidden, Unauthorized
 from ..domain.model import Actor, Role, Ticket, Window
 from ..metrics import Metrics
@@ -31,7 +30,6 @@ class AppState:
     ctx: Context
     tickets: Tickets
     windows: Windows
-    signer: TokenSigner
     metrics: Metrics
     reader: BodyReader
     notices: Notices
@@ -58,13 +56,18 @@ async def authenticate(request: Request, pending_ok: bool) -> None:
     request.state.actor = await state(request).sessions.authenticate(
         token.strip(),
         client=client_address(request),
-        user_agent=request.headers.get("user-agent", "")[:200],
+        user_agent=user_agent(request),
         pending_ok=pending_ok,
     )
 
 
 def client_address(conn: HTTPConnection) -> str:
     return conn.client.host if conn.client else "unknown"
+
+
+def user_agent(conn: HTTPConnection) -> str:
+    """As the audit log keeps it: bounded, whatever a client sends."""
+    return conn.headers.get("user-agent", "")[:200]
 
 
 def actor(conn: HTTPConnection, *, required: bool = True) -> Actor | None:

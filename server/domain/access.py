@@ -5,6 +5,10 @@ from __future__ import annotations
 from .errors import Forbidden
 from .model import Actor, Role
 
+# Who works the queue: window commands, window-channel tickets, the waiting list.
+# Officers (back office) do not.
+QUEUE_ROLES = (Role.CLERK, Role.SUPERVISOR, Role.ADMIN)
+
 
 def require_admin(actor: Actor) -> None:
     if actor.role is not Role.ADMIN:

@@ -14,6 +14,11 @@ from .events import NewEvent
 from .model import Department, DepartmentKind, Role, Service, User, Window
 
 _REGION = re.compile(r"^\d{6}$")
+# Ids of halls, windows and departments: they go into URLs, topics and audit chains
+# ("hall/window"), so no slash, no space. A service code is its ticket prefix.
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
+ID_MAX = 40
+SERVICE_CODE_PATTERN = r"^[A-Z]{1,2}$"
 
 
 def check_tz(tz: str, field: str = "tz") -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from ..api.state import AppState
+from ..api.state import AppState, client_address, user_agent
 from ..domain.errors import OneWindowError
 from ..domain.model import Actor
 from .commands import run_command
@@ -185,11 +185,11 @@ class Session:
             self.offer(dumps({"op": "error", "topic": msg.topic, "error": err.as_dict()}))
 
     async def _authenticate(self, token: str) -> Actor:
-        client = self.ws.client.host if self.ws.client else "unknown"
-        who = await self.app.sessions.authenticate(
-            token, client=client, user_agent=self.ws.headers.get("user-agent", "")[:200]
+        claims = self.app.sessions.claims(token)
+        who = await self.app.sessions.actor_of(
+            claims, client=client_address(self.ws), user_agent=user_agent(self.ws)
         )
-        self.expires = self.app.sessions.claims(token).expires
+        self.expires = claims.expires
         return who
 
     def _signed_in(self) -> bool:

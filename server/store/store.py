@@ -77,18 +77,11 @@ class Store:
 
     async def services(self, hall_id: str) -> list[Service]:
         async with self.db.reader() as c:
-            found = await c.fetch(
-                "SELECT * FROM services WHERE hall_id = $1 AND retired = 0 ORDER BY code", hall_id
-            )
-        return [rows.service(r) for r in found]
+            return await config_sql.service_rows(c, hall_id)
 
     async def windows(self, hall_id: str) -> list[Window]:
         async with self.db.reader() as c:
-            found = await c.fetch(
-                f"{rows.window_select(self.db.dialect)} WHERE hall_id = $1 ORDER BY number",
-                hall_id,
-            )
-        return [rows.window_row(r) for r in found]
+            return await config_sql.window_rows(c, self.db.dialect, hall_id)
 
     async def window(self, window_id: str) -> Window | None:
         async with self.db.reader() as c:

@@ -18,6 +18,7 @@ from ..domain.model import Priority, Ticket, Window
 from . import audit_sql, rows
 from .db import Conn, Dialect
 
+NO_QUOTA = 2**31 - 1  # "no quota": far above any day's tickets, within an integer column
 _PLACEHOLDERS = ", ".join(f"${i}" for i in range(1, 27))
 
 
@@ -58,9 +59,6 @@ class Tx:
     def audit(self, record: AuditRecord) -> None:
         """Record who did what; written with the change it describes, or not at all."""
         self._audits.append(record)
-
-    def halls_touched(self) -> list[str]:
-        return sorted({e.hall_id for e in self.events})
 
     async def window(self, window_id: str, *, lock: bool = True) -> Window | None:
         # The service list rides along in one round trip: this runs on every window command.
@@ -144,18 +142,7 @@ class Tx:
 
         None when the day's quota is used up: the check and the increment are one
         statement, so no two processes can both take the last number."""
-        if quota is None:
-            value = await self.conn.fetchval(
-                "INSERT INTO ticket_counters (hall_id, service_code, business_day, last)"
-                " VALUES ($1, $2, $3, 1)"
-                " ON CONFLICT (hall_id, service_code, business_day)"
-                " DO UPDATE SET last = ticket_counters.last + 1 RETURNING last",
-                self.hall_id,
-                service,
-                day,
-            )
-            return int(value)
-        if quota < 1:
+        if quota is not None and quota < 1:
             return None
         value = await self.conn.fetchval(
             "INSERT INTO ticket_counters (hall_id, service_code, business_day, last)"
@@ -166,7 +153,7 @@ class Tx:
             self.hall_id,
             service,
             day,
-            quota,
+            NO_QUOTA if quota is None else quota,
         )
         return None if value is None else int(value)
 

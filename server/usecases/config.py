@@ -153,14 +153,7 @@ class Config:
             current = {s.code: s for s in await config_sql.service_rows(tx.conn, hall_id)}
             if code not in current:
                 raise _no_service(code)
-            waiting, windows = await config_sql.service_use(tx.conn, hall_id, code)
-            if waiting or windows:
-                where = "、".join(f"{n}号窗口" for n in windows)
-                raise Conflict(
-                    "service_in_use",
-                    f"service {code} has {waiting} open tickets and is served by windows {windows}",
-                    f"业务 {code} 仍有 {waiting} 张未办结号票" + (f"，且由{where}办理" if where else ""),
-                )
+            await require_unused_service(tx, hall_id, code)
             await config_sql.retire_service(tx.conn, hall_id, code)
             tx.audit(audit.record(actor, hall_id, "config.service.deleted", f"{hall_id}:{code}",
                                   before=service_fields(current[code])))  # fmt: skip
@@ -181,7 +174,7 @@ class Config:
         rules.check_window_services(w, info.services)
         async with self.ctx.store.write(hall_id, self.ctx.clock()) as tx:
             await self._check_window(tx, w, creating=True)
-            if await self.ctx.store.window(w.id) is not None:
+            if await config_sql.window_hall(tx.conn, w.id) is not None:
                 raise Conflict("window_exists", f"window {w.id} exists", f"窗口 {w.id} 已存在",
                                field="id")  # fmt: skip
             try:
@@ -222,21 +215,7 @@ class Config:
         hall_id = await self.ctx.window_hall(window_id)
         access.require_hall_manager(actor, hall_id)
         async with self.ctx.store.write(hall_id, self.ctx.clock()) as tx:
-            w = await tx.window(window_id)
-            if w is None:
-                raise _no_window(window_id)
-            if w.state is not WindowState.CLOSED:
-                raise Conflict(
-                    "window_in_use",
-                    f"window {w.number} is open; close it first",
-                    f"{w.number}号窗口正在使用，请先关闭窗口",
-                )
-            if waiting := await config_sql.targeted(tx.conn, window_id):
-                raise Conflict(
-                    "window_in_use",
-                    f"{waiting} waiting tickets were sent to window {w.number}; move them first",
-                    f"有 {waiting} 张号票正等候{w.number}号窗口，请先转移",
-                )
+            w = await removable_window(tx, window_id)
             await config_sql.delete_window(tx.conn, window_id)
             tx.audit(audit.record(actor, hall_id, "config.window.deleted", window_id,
                                   before=window_fields(w)))  # fmt: skip
@@ -248,6 +227,42 @@ class Config:
             raise _number_taken(w.number)
         known = {d.id: d for d in await config_sql.departments(tx.conn)}
         rules.check_department(w.department_id, w.hall_id, known, "department")
+
+
+async def removable_window(tx: Tx, window_id: str, field: str | None = None) -> Window:
+    """The window, locked, if it may be removed: closed, and no ticket waits for it by name
+    (a clerk may be opening it right now; a removed target would strand its tickets)."""
+    w = await tx.window(window_id)
+    if w is None:
+        raise _no_window(window_id)
+    if w.state is not WindowState.CLOSED:
+        raise Conflict(
+            "window_in_use",
+            f"window {w.number} is open; close it first",
+            f"{w.number}号窗口正在使用，请先关闭窗口",
+            field=field,
+        )
+    if waiting := await config_sql.targeted(tx.conn, window_id):
+        raise Conflict(
+            "window_in_use",
+            f"{waiting} waiting tickets were sent to window {w.number}; move them first",
+            f"有 {waiting} 张号票正等候{w.number}号窗口，请先转移",
+            field=field,
+        )
+    return w
+
+
+async def require_unused_service(tx: Tx, hall_id: str, code: str, field: str | None = None) -> None:
+    """A service may be retired once no ticket waits for it and no window serves it."""
+    waiting, windows = await config_sql.service_use(tx.conn, hall_id, code)
+    if waiting or windows:
+        where = "、".join(f"{n}号窗口" for n in windows)
+        raise Conflict(
+            "service_in_use",
+            f"service {code} has {waiting} open tickets and is served by windows {windows}",
+            f"业务 {code} 仍有 {waiting} 张未办结号票" + (f"，且由{where}办理" if where else ""),
+            field=field,
+        )
 
 
 def _no_service(code: str) -> NotFound:

@@ -20,10 +20,10 @@ from .. import audit
 from ..domain import config as rules
 from ..domain.errors import Conflict, InvalidInput
 from ..domain.model import Actor, Channel, Department, DepartmentKind, Hall, Service, Window
-from ..domain.model import WindowState as WS
 from ..store import config_sql
 from ..store.db import Conn, Dialect
 from ..store.tx import Tx
+from .config import removable_window, require_unused_service
 from .context import Context
 
 FORMAT: Literal["onewindow-hall/1"] = "onewindow-hall/1"
@@ -34,7 +34,7 @@ class _Part(BaseModel):
 
 
 class HallPart(_Part):
-    id: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+    id: str = Field(min_length=1, max_length=rules.ID_MAX, pattern=rules.ID_PATTERN)
     name: str = Field(min_length=1, max_length=60)
     tz: str = "Asia/Shanghai"
     region_code: str | None = None
@@ -43,14 +43,14 @@ class HallPart(_Part):
 
 
 class DepartmentPart(_Part):
-    id: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+    id: str = Field(min_length=1, max_length=rules.ID_MAX, pattern=rules.ID_PATTERN)
     name: str = Field(min_length=1, max_length=60)
     name_en: str = ""
     kind: Literal["front", "back"]
 
 
 class ServicePart(_Part):
-    code: str = Field(pattern=r"^[A-Z]{1,2}$")
+    code: str = Field(pattern=rules.SERVICE_CODE_PATTERN)
     name: str = Field(min_length=1, max_length=60)
     name_en: str = ""
     avg_service_s: int = Field(default=300, ge=30, le=14400)
@@ -59,7 +59,7 @@ class ServicePart(_Part):
 
 
 class WindowPart(_Part):
-    id: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+    id: str = Field(min_length=1, max_length=rules.ID_MAX, pattern=rules.ID_PATTERN)
     number: int = Field(ge=1, le=999)
     name: str = Field(min_length=1, max_length=60)
     services: list[str] = Field(default_factory=list)
@@ -259,12 +259,7 @@ async def _apply(tx: Tx, doc: HallDocument, changes: list[Change]) -> None:
         await config_sql.save_service(c, svc, insert=True)
     current = {w.id: w for w in await config_sql.window_rows(c, tx.dialect, hall_id)}
     for ch in by.get(("window", "-"), []):
-        locked = await tx.window(ch.key)  # a clerk may be opening it right now
-        if locked is None or locked.state is not WS.CLOSED or await config_sql.targeted(c, ch.key):
-            raise Conflict("window_in_use",
-                           f"window {ch.key} is open or has tickets sent to it",
-                           f"窗口 {ch.key} 正在使用或有转给它的号票，请先处理",
-                           field=f"windows:{ch.key}")  # fmt: skip
+        await removable_window(tx, ch.key, field=f"windows:{ch.key}")
         await config_sql.delete_window(c, ch.key)
     # Numbers may be swapped between windows: park the changed ones out of the way first.
     moving = [ch.key for ch in by.get(("window", "~"), []) if ch.before and ch.after
@@ -282,11 +277,7 @@ async def _apply(tx: Tx, doc: HallDocument, changes: list[Change]) -> None:
         elif any(ch.key == wp.id for ch in by.get(("window", "~"), [])):
             await config_sql.save_window(c, w, insert=False)
     for ch in by.get(("service", "-"), []):
-        waiting, windows = await config_sql.service_use(c, hall_id, ch.key)
-        if waiting or windows:
-            raise Conflict("service_in_use", f"service {ch.key} still has open tickets",
-                           f"业务 {ch.key} 仍有未办结号票或窗口办理，无法删除",
-                           field=f"services:{ch.key}")  # fmt: skip
+        await require_unused_service(tx, hall_id, ch.key, field=f"services:{ch.key}")
         await config_sql.retire_service(c, hall_id, ch.key)
     for ch in by.get(("department", "-"), []):
         d = known[ch.key]

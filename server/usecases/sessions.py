@@ -123,9 +123,7 @@ class Sessions:
                 or fresh.password_hash != user.password_hash
                 or not await sessions_sql.live(tx.conn, actor.session_id or "")
             ):
-                raise Unauthorized(
-                    "token_revoked", "this sign-in has ended; sign in again", "登录已失效，请重新登录"
-                )
+                raise _revoked()
             await config_sql.set_password(tx.conn, fresh.id, hashed, must_change=False)
             changed = replace(fresh, password_hash=hashed, must_change_password=False)
             await sessions_sql.revoke_user(tx.conn, fresh.id, tx.now)
@@ -141,8 +139,22 @@ class Sessions:
         pending_ok: bool = False,
     ) -> Actor:  # fmt: skip
         """The actor behind a token; raises if it is bad, expired, or revoked."""
-        claims = self.signer.verify(token, int(self.ctx.clock().timestamp()))
-        await self.require_live(claims.session_id)
+        return await self.actor_of(self.claims(token), client=client, user_agent=user_agent,
+                                   pending_ok=pending_ok)  # fmt: skip
+
+    def claims(self, token: str) -> Claims:
+        """A token's signed claims; raises if it is forged or expired (no database read)."""
+        return self.signer.verify(token, int(self.ctx.clock().timestamp()))
+
+    async def actor_of(
+        self, claims: Claims, *, client: str | None = None, user_agent: str | None = None,
+        pending_ok: bool = False,
+    ) -> Actor:  # fmt: skip
+        """The actor behind checked claims, if their session still stands."""
+        async with self.ctx.store.db.reader() as c:
+            live = bool(claims.session_id) and await sessions_sql.live(c, claims.session_id)
+        if not live:
+            raise _revoked()
         if claims.must_change_password and not pending_ok:
             raise Forbidden(
                 "password_change_required",
@@ -152,19 +164,13 @@ class Sessions:
         return Actor(claims.user_id, claims.username, claims.role, claims.hall_id,
                      claims.department_id, claims.session_id, client, user_agent)  # fmt: skip
 
-    def claims(self, token: str) -> Claims:
-        return self.signer.verify(token, int(self.ctx.clock().timestamp()))
-
-    async def require_live(self, sid: str) -> None:
-        async with self.ctx.store.db.reader() as c:
-            live = bool(sid) and await sessions_sql.live(c, sid)
-        if not live:
-            raise Unauthorized(
-                "token_revoked", "this sign-in has ended; sign in again", "登录已失效，请重新登录"
-            )
-
     def revoked(self) -> None:
         """Some sessions ended: tell the WebSocket side at once."""
         for notify in self.on_revoke:
             notify()
 
+
+def _revoked() -> Unauthorized:
+    return Unauthorized(
+        "token_revoked", "this sign-in has ended; sign in again", "登录已失效，请重新登录"
+    )

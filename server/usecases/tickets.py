@@ -15,7 +15,7 @@ from ..domain import ticket as tk
 from ..domain.dispatch import estimate_wait_minutes
 from ..domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
 from ..domain.events import ticket_event, transferred_event
-from ..domain.model import KIND_PRIORITY, Actor, Channel, Role, Ticket, TicketKind, TicketState
+from ..domain.model import KIND_PRIORITY, Actor, Channel, Ticket, TicketKind, TicketState
 from .context import Context
 from .estimate import WaitEstimator
 from .issuing import Draft, IssueBatcher
@@ -73,7 +73,7 @@ class Tickets:
         now = self.ctx.clock()
         staff = (
             actor is not None
-            and actor.role in (Role.CLERK, Role.SUPERVISOR, Role.ADMIN)
+            and actor.role in access.QUEUE_ROLES
             and actor.hall_id in (None, hall_id)
         )
         if req.channel is Channel.WINDOW and not staff:

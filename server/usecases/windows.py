@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 from .. import audit
+from ..domain import access
 from ..domain import ticket as tk
 from ..domain import window as wn
 from ..domain.errors import Conflict, Forbidden, NotFound
@@ -41,7 +42,7 @@ Step = Callable[[Tx, Window], Awaitable[WindowResult]]
 
 def authorize(actor: Actor, window: Window, *, opening: bool = False) -> None:
     """Clerks act only at the window they signed in at; supervisors anywhere in their hall."""
-    if actor.role not in (Role.CLERK, Role.SUPERVISOR, Role.ADMIN):
+    if actor.role not in access.QUEUE_ROLES:
         raise Forbidden("role_forbidden", "your role may not do this", "您的角色无权执行此操作")
     if actor.hall_id is not None and actor.hall_id != window.hall_id:
         raise Forbidden("other_hall", "that window is in another hall", "该窗口不属于您所在的大厅")

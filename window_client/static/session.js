@@ -29,13 +29,15 @@ export const clearSession = store.clear;
 
 // An error the page can show: the server's {code, message, message_zh}, or a catalog key.
 export class ApiError extends Error {
-  constructor({ code = "error", message = "", message_zh = "", key = null, status = 0 } = {}) {
+  constructor({ code = "error", message = "", message_zh = "", key = null, status = 0,
+    field = null } = {}) {
     super(message || code);
     this.code = code;
     this.message_en = message;
     this.message_zh = message_zh;
     this.key = key;
     this.status = status;
+    this.field = field; // the JSON path of the value at fault ("hours.mon.0"), for forms
   }
 }
 
@@ -78,6 +80,16 @@ export async function api(method, path,
   } finally {
     clearTimeout(timer);
   }
+  try {
+    return await readReply(res);
+  } catch (err) {
+    if (token && !quiet && err.status === 401 && LOST.has(err.code)) sessionLost(token, err);
+    throw err;
+  }
+}
+
+// A reply's JSON, or the ApiError it stands for.
+export async function readReply(res) {
   let data = null;
   try {
     data = res.status === 204 ? null : await res.json();
@@ -85,11 +97,7 @@ export async function api(method, path,
     throw new ApiError({ code: "bad_reply", key: "err.bad_reply", status: res.status });
   }
   if (!res.ok) {
-    if (data && data.error) {
-      const err = new ApiError({ ...data.error, status: res.status });
-      if (token && !quiet && res.status === 401 && LOST.has(err.code)) sessionLost(token, err);
-      throw err;
-    }
+    if (data && data.error) throw new ApiError({ ...data.error, status: res.status });
     throw new ApiError({ code: "bad_reply", key: "err.bad_reply", status: res.status });
   }
   return data;
