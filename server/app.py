@@ -23,6 +23,7 @@ from .api import (
     routes_admin,
     routes_audit,
     routes_auth,
+    routes_citizen,
     routes_notices,
     routes_public,
     routes_staff,
@@ -43,6 +44,7 @@ from .settings import Settings
 from .store import sessions_sql
 from .store.store import Store
 from .usecases.audit_log import AuditLog
+from .usecases.citizens import Citizens, CodeLimits
 from .usecases.config import Config
 from .usecases.context import Clock, Context
 from .usecases.notices import Notices
@@ -63,6 +65,7 @@ ENDPOINTS = (
     *routes_admin.ENDPOINTS,
     *routes_staff.ENDPOINTS,
     *routes_audit.ENDPOINTS,
+    *routes_citizen.ENDPOINTS,
 )
 DAY_END_CHECK_S = 60.0
 TRIM_EVERY_S = 3600.0  # the audit retention is counted in days: hourly is plenty
@@ -114,6 +117,15 @@ def create_app(settings: Settings, *, clock: Clock = _utcnow) -> Starlette:
         config=Config(ctx),
         staff=Staff(ctx, sessions),
         audit_log=AuditLog(ctx),
+        citizens=Citizens(
+            ctx,
+            limiter,
+            CodeLimits(
+                Limit.parse(settings.rate_limit_code_phone),
+                Limit.parse(settings.rate_limit_code_client),
+            ),
+            settings.citizen_token_ttl_s,
+        ),
         redis=redis,
     )
     hub = Hub(

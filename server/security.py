@@ -3,7 +3,8 @@
 Pages load scripts and styles only from this server (no inline script, no
 third-party origin: halls run on closed networks, and a notice text that slips
 markup in cannot run it). Staff pages may not be framed at all; hall screens may
-be framed by the origins a hall configures for its own signage page.
+be framed by the origins a hall configures for its own signage page; the kiosk
+only by itself (it prints its slip from a frame).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ _BASE = (
 )
 # Screens a hall may show inside its own signage page (the board, a window screen).
 _FRAMEABLE = ("/display/",)
+# The kiosk prints its slip from a frame of its own page: framed by itself only.
+_SELF_FRAMED = ("/kiosk/",)
 
 
 def policy(frame_ancestors: str) -> str:
@@ -38,13 +41,20 @@ class SecurityHeaders:
         self._staff = [*common, (b"content-security-policy", policy("'none'").encode()),
                        (b"x-frame-options", b"DENY")]  # fmt: skip
         self._display = [*common, (b"content-security-policy", policy(ancestors).encode())]
+        self._kiosk = [*common, (b"content-security-policy", policy("'self'").encode()),
+                       (b"x-frame-options", b"SAMEORIGIN")]  # fmt: skip
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        extra = self._display if path.startswith(_FRAMEABLE) else self._staff
+        if path.startswith(_FRAMEABLE):
+            extra = self._display
+        elif path.startswith(_SELF_FRAMED):
+            extra = self._kiosk
+        else:
+            extra = self._staff
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

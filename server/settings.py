@@ -38,6 +38,30 @@ class Settings:
     # Origins (space-separated) of a hall's own signage page that may frame the hall
     # screens; staff pages are never framed.
     display_frame_ancestors: str = ""
+    # Where citizens' phones reach this server (the QR on a ticket slip points there);
+    # empty: the address the kiosk itself used.
+    public_url: str = ""
+    # Notifications. SMS: a JSON POST to this gateway; e-mail: this SMTP server. Unset,
+    # messages go to the log channel (the server's log), which is the embedded default.
+    sms_gateway_url: str = ""
+    sms_gateway_key: str = field(default="", repr=False)
+    # Gateway template ids by our template name: "called=SMS_1,sign_in_code=SMS_2".
+    sms_templates: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_from: str = "onewindow@localhost"
+    smtp_starttls: bool = False
+    # Outbox worker: seconds between polls when idle, send attempts before a message
+    # is marked failed, seconds a gateway may take.
+    notify_poll_s: float = 1.0
+    notify_max_attempts: int = 8
+    notify_timeout_s: float = 10.0
+    # Citizens' sign-in codes: per phone and per client.
+    rate_limit_code_phone: str = "3/600"
+    rate_limit_code_client: str = "10/600"
+    citizen_token_ttl_s: int = 30 * 86400
 
     @classmethod
     def from_environ(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -65,6 +89,22 @@ class Settings:
             ws_heartbeat_s=float(get("WS_HEARTBEAT_S", str(base.ws_heartbeat_s))),
             ws_poll_s=float(get("WS_POLL_S", str(base.ws_poll_s))),
             display_frame_ancestors=get("DISPLAY_FRAME_ANCESTORS", ""),
+            public_url=get("PUBLIC_URL", "").rstrip("/"),
+            sms_gateway_url=get("SMS_GATEWAY_URL", ""),
+            sms_gateway_key=get("SMS_GATEWAY_KEY", ""),
+            sms_templates=get("SMS_TEMPLATES", ""),
+            smtp_host=get("SMTP_HOST", ""),
+            smtp_port=int(get("SMTP_PORT", str(base.smtp_port))),
+            smtp_user=get("SMTP_USER", ""),
+            smtp_password=get("SMTP_PASSWORD", ""),
+            smtp_from=get("SMTP_FROM", base.smtp_from),
+            smtp_starttls=get("SMTP_STARTTLS", "0").lower() in ("1", "true", "yes"),
+            notify_poll_s=float(get("NOTIFY_POLL_S", str(base.notify_poll_s))),
+            notify_max_attempts=int(get("NOTIFY_MAX_ATTEMPTS", str(base.notify_max_attempts))),
+            notify_timeout_s=float(get("NOTIFY_TIMEOUT_S", str(base.notify_timeout_s))),
+            rate_limit_code_phone=get("RATE_LIMIT_CODE_PHONE", base.rate_limit_code_phone),
+            rate_limit_code_client=get("RATE_LIMIT_CODE_CLIENT", base.rate_limit_code_client),
+            citizen_token_ttl_s=int(get("CITIZEN_TOKEN_TTL_S", str(base.citizen_token_ttl_s))),
             audit_retention_days=int(
                 get("AUDIT_RETENTION_DAYS", str(base.audit_retention_days))
             ),

@@ -1,7 +1,8 @@
-"""The pages: hall board, window screen, clerk console and admin console, from Jinja2 templates.
+"""The pages: hall screens, clerk and admin consoles, kiosk and phone pages, from Jinja2 templates.
 
 The templates and their scripts keep the checkout's top-level folders
-(``displays/``, ``window_client/``, ``admin/``, ``web_common/``), which
+(``displays/``, ``window_client/``, ``admin/``, ``kiosk/``, ``citizen/``,
+``web_common/``), which
 ``pyproject.toml`` maps into the distribution as the data packages
 ``onewindow_pages.<folder>``. The server finds them with
 ``importlib.resources``: in an editable install that is the checkout's folder
@@ -16,16 +17,19 @@ from importlib import resources
 from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from . import qr
 from .api.state import state
 from .domain.errors import OneWindowError
 
 PAGES_PACKAGE = "onewindow_pages"
-FOLDERS = ("displays", "window_client", "admin", "web_common")
+FOLDERS = ("displays", "window_client", "admin", "web_common", "kiosk", "citizen")
+TEMPLATE_FOLDERS = ("displays", "window_client", "admin", "kiosk", "citizen")
 
 
 class PagesNotInstalled(RuntimeError):
@@ -64,7 +68,7 @@ class Pages:
         self.folders = page_folders()
         self.env = Environment(
             loader=ChoiceLoader(
-                [FileSystemLoader(self.folders[n]) for n in ("displays", "window_client", "admin")]
+                [FileSystemLoader(self.folders[n]) for n in TEMPLATE_FOLDERS]
             ),
             autoescape=select_autoescape(["html"]),
         )
@@ -101,6 +105,58 @@ class Pages:
     async def admin(self, request: Request) -> Response:
         return self.render("admin.html")
 
+    async def _hall_page(self, request: Request, template: str) -> Response:
+        hall_id = request.path_params["hall"]
+        try:
+            info = await state(request).ctx.hall(hall_id)
+        except OneWindowError as err:
+            return self._missing(err)
+        return self.render(template, hall_id=hall_id, hall_name=info.hall.name)
+
+    async def kiosk(self, request: Request) -> Response:
+        return await self._hall_page(request, "kiosk.html")
+
+    async def slip(self, request: Request) -> Response:
+        """The printed ticket (80 mm): what the kiosk prints, with the QR to follow it."""
+        st = state(request)
+        hall_id, ticket_id = request.path_params["hall"], request.path_params["ticket"]
+        token = request.query_params.get("token", "")
+        try:
+            view = await st.tickets.get(ticket_id, token)
+            t = view.ticket
+            if t.hall_id != hall_id:
+                raise OneWindowError("unknown_ticket", "no such ticket", "没有该号票")
+            info = await st.ctx.hall(hall_id)
+            svc = await st.ctx.service(hall_id, t.service)
+        except OneWindowError:
+            # A wrong token tells nothing: the same page as no such ticket.
+            return self._missing(OneWindowError("unknown_ticket", "no such ticket", "没有该号票"))
+        base = st.settings.public_url or str(request.base_url)
+        return self.render(
+            "slip.html",
+            hall_id=hall_id,
+            hall_name=info.hall.name,
+            ticket=t,
+            service_name=svc.name,
+            people_ahead=view.people_ahead,
+            eta_minutes=view.eta_minutes,
+            issued_at=t.issued_at.astimezone(info.clock.tz).strftime("%Y-%m-%d %H:%M"),
+            holder=t.name_masked or t.id_masked or "",
+            qr=Markup(qr.svg(qr.follow_url(base, t.id, token))),  # noqa: S704  (segno's own SVG)
+            autoprint=request.query_params.get("print") == "1",
+        )
+
+    async def phone(self, request: Request) -> Response:
+        return await self._hall_page(request, "phone.html")
+
+    async def follow(self, request: Request) -> Response:
+        # The page reads its token from the address and keeps it on the phone; the
+        # server renders only the shell, so a wrong token shows nothing but "not found".
+        return self.render("ticket.html", ticket_id=request.path_params["ticket"])
+
+    async def mine(self, request: Request) -> Response:
+        return self.render("me.html")
+
     def _missing(self, err: OneWindowError) -> Response:
         return self.render(
             "missing.html", status=404, message=err.message, message_zh=err.message_zh
@@ -112,8 +168,15 @@ class Pages:
             Route("/display/{hall}/window/{window}", self.window_screen, methods=["GET"]),
             Route("/console", self.console, methods=["GET"]),
             Route("/admin", self.admin, methods=["GET"]),
+            Route("/kiosk/{hall}", self.kiosk, methods=["GET"]),
+            Route("/kiosk/{hall}/slip/{ticket}", self.slip, methods=["GET"]),
+            Route("/m/me", self.mine, methods=["GET"]),
+            Route("/m/ticket/{ticket}", self.follow, methods=["GET"]),
+            Route("/m/{hall}", self.phone, methods=["GET"]),
             Mount("/static/common", _Static(directory=self.folders["web_common"])),
             Mount("/static/displays", _Static(directory=self.folders["displays"] / "static")),
             Mount("/static/console", _Static(directory=self.folders["window_client"] / "static")),
             Mount("/static/admin", _Static(directory=self.folders["admin"] / "static")),
+            Mount("/static/kiosk", _Static(directory=self.folders["kiosk"] / "static")),
+            Mount("/static/citizen", _Static(directory=self.folders["citizen"] / "static")),
         ]

@@ -48,7 +48,10 @@ class Endpoint:
 
 
 def error_response(err: OneWindowError) -> JSONResponse:
-    return JSONResponse({"error": err.as_dict()}, status_code=err.status)
+    response = JSONResponse({"error": err.as_dict()}, status_code=err.status)
+    if "retry_after" in err.details:
+        response.headers["retry-after"] = str(err.details["retry_after"])
+    return response
 
 
 def ok(model: BaseModel, status: int = 200) -> Response:

@@ -16,7 +16,9 @@ from .state import signed_in, state
 
 def hall_out(h: Hall) -> m.HallConfig:
     return m.HallConfig(id=h.id, name=h.name, tz=h.tz, region_code=h.region_code,
-                        hours=h.hours, calendar=h.calendar)  # fmt: skip
+                        hours=h.hours, calendar=h.calendar, notify_issued=h.notify_issued,
+                        advance_notice=h.advance_notice,
+                        green_pin_set=h.green_pin_hash is not None)  # fmt: skip
 
 
 def service_out(s: Service) -> m.ServiceConfig:
@@ -54,7 +56,8 @@ async def list_halls(request: Request, _: Any) -> Response:
 
 
 async def create_hall(request: Request, body: m.HallIn) -> Response:
-    h = Hall(body.id, body.name, body.tz, body.hours, body.calendar, body.region_code)
+    h = Hall(body.id, body.name, body.tz, body.hours, body.calendar, body.region_code,
+             body.notify_issued, body.advance_notice)
     return ok(hall_out(await state(request).config.create_hall(signed_in(request), h)), 201)
 
 
@@ -64,7 +67,7 @@ async def get_hall(request: Request, _: Any) -> Response:
 
 
 async def update_hall(request: Request, body: m.HallPatch) -> Response:
-    changes = m.given(body, "id", nullable=("region_code",))
+    changes = m.given(body, "id", nullable=("region_code", "green_pin"))
     h = await state(request).config.update_hall(
         signed_in(request), request.path_params["hall"], changes
     )
@@ -141,7 +144,7 @@ ENDPOINTS = (
     Endpoint("GET", "/api/admin/halls", list_halls, "Halls (admin; a supervisor sees theirs)", m.HallList, auth=True, tag="admin"),
     Endpoint("POST", "/api/admin/halls", create_hall, "Create a hall (admin)", m.HallConfig, m.HallIn, status=201, auth=True, tag="admin"),
     Endpoint("GET", "/api/admin/halls/{hall}", get_hall, "A hall's configuration", m.HallConfig, auth=True, tag="admin"),
-    Endpoint("PATCH", "/api/admin/halls/{hall}", update_hall, "Change a hall's name, time zone, region code or hours (admin)", m.HallConfig, m.HallPatch, auth=True, tag="admin"),
+    Endpoint("PATCH", "/api/admin/halls/{hall}", update_hall, "Change a hall's name, time zone, region code, hours, SMS settings or green-channel PIN (admin)", m.HallConfig, m.HallPatch, auth=True, tag="admin"),
     Endpoint("PUT", "/api/admin/halls/{hall}/calendar/{year}", put_calendar_year, "Replace a year of the holiday calendar (admin, the hall's supervisor)", m.HallConfig, m.CalendarYear, auth=True, tag="admin"),
     Endpoint("GET", "/api/admin/halls/{hall}/services", list_services, "A hall's services", m.ServiceList, auth=True, tag="admin"),
     Endpoint("POST", "/api/admin/halls/{hall}/services", create_service, "Add a service (admin)", m.ServiceConfig, m.ServiceIn, status=201, auth=True, tag="admin"),

@@ -7,12 +7,14 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from .. import qr
 from ..domain.errors import InvalidInput
 from ..domain.model import Channel, TicketKind
 from ..usecases.tickets import IssueRequest, TicketView
 from . import schemas
 from .http import Endpoint, ok
-from .state import actor, client_address, state, window_out
+from .routes_citizen import citizen_of
+from .state import actor, client_address, state, ticket_status, window_out
 
 
 async def healthz(request: Request, _: Any) -> Response:
@@ -43,6 +45,8 @@ async def hall_view(request: Request, _: Any) -> Response:
     hall_id = request.path_params["hall"]
     info = await st.ctx.hall(hall_id)
     counts = await st.ctx.store.waiting_counts(hall_id)
+    etas = {code: await st.tickets.estimate(hall_id, code, counts.get(code, 0))
+            for code in info.services}  # fmt: skip
     current = await st.ctx.store.current_tickets(hall_id)
     now = st.ctx.clock()
     return ok(
@@ -52,9 +56,15 @@ async def hall_view(request: Request, _: Any) -> Response:
             business_day=info.clock.business_day(now),
             open_now=info.clock.is_open(now),
             tz=info.hall.tz,
+            green_pin=info.hall.green_pin_hash is not None,
             services=[
                 schemas.ServiceOut(
-                    code=s.code, name=s.name, name_en=s.name_en, waiting=counts.get(s.code, 0)
+                    code=s.code,
+                    name=s.name,
+                    name_en=s.name_en,
+                    waiting=counts.get(s.code, 0),
+                    channels=[c.value for c in s.channels],
+                    eta_minutes=etas[s.code],
                 )
                 for s in info.services.values()
             ],
@@ -73,10 +83,19 @@ async def issue_ticket(request: Request, body: schemas.IssueTicketRequest) -> Re
         phone=body.phone,
         name=body.name,
         green_reason=body.green_reason,
+        staff_pin=body.staff_pin,
+        lang=body.lang,
     )
     who = actor(request, required=False)
-    view, token = await st.tickets.issue(request.path_params["hall"], req, who, client_address(request))
+    citizen = await citizen_of(request)
+    hall_id = request.path_params["hall"]
+    view, token = await st.tickets.issue(
+        hall_id, req, who, client_address(request), citizen.phone if citizen else None
+    )
     t = view.ticket
+    info = await st.ctx.hall(hall_id)
+    svc = info.services.get(t.service)
+    base = st.settings.public_url or str(request.base_url)
     return ok(
         schemas.TicketIssued(
             id=t.id,
@@ -89,34 +108,18 @@ async def issue_ticket(request: Request, body: schemas.IssueTicketRequest) -> Re
             token=token,
             issued_at=t.issued_at,
             business_day=t.business_day,
+            service_name=svc.name if svc else t.service,
+            hall_id=hall_id,
+            hall_name=info.hall.name,
+            slip_url=f"/kiosk/{hall_id}/slip/{t.id}?token={token}",
+            follow_url=qr.follow_url(base, t.id, token),
         ),
         201,
     )
 
 
 async def _status(request: Request, view: TicketView) -> Response:
-    t = view.ticket
-    window = None
-    if t.window_id is not None:
-        w = await state(request).ctx.store.window(t.window_id)
-        if w is not None:
-            window = schemas.WindowRef(id=w.id, number=w.number, name=w.name)
-    return ok(
-        schemas.TicketStatus(
-            id=t.id,
-            number=t.number,
-            service=t.service,
-            kind=t.kind.value,
-            state=t.state.value,
-            position=view.people_ahead + 1 if t.state == "waiting" else None,
-            people_ahead=view.people_ahead,
-            eta_minutes=view.eta_minutes,
-            recall_count=t.recall_count,
-            issued_at=t.issued_at,
-            called_at=t.called_at,
-            window=window,
-        )
-    )
+    return ok(await ticket_status(state(request).ctx, view))
 
 
 def _token(request: Request) -> str:

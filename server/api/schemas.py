@@ -28,6 +28,18 @@ class IssueTicketRequest(Strict):
     phone: str | None = Field(default=None, max_length=32)
     name: str | None = Field(default=None, max_length=64)
     green_reason: Literal["elderly", "disabled", "pregnant", "military"] | None = None
+    staff_pin: str | None = Field(default=None, max_length=8, description="a hall guide's PIN: the green channel for the disabled, pregnant or military at a kiosk")
+    lang: Literal["zh", "en"] = Field(default="zh", description="language of the SMS messages")
+
+
+class CodeRequest(Strict):
+    phone: str = Field(min_length=1, max_length=32, description="mainland mobile number")
+    lang: Literal["zh", "en"] = "zh"
+
+
+class CitizenSignIn(Strict):
+    phone: str = Field(min_length=1, max_length=32)
+    code: str = Field(min_length=1, max_length=12, description="the 6-digit code sent by SMS")
 
 
 class PauseRequest(Strict):
@@ -120,6 +132,8 @@ class ServiceOut(BaseModel):
     name: str
     name_en: str
     waiting: int
+    channels: list[Literal["kiosk", "phone", "window"]]
+    eta_minutes: int = Field(description="estimated wait for a ticket taken now")
 
 
 class CurrentTicket(BaseModel):
@@ -146,6 +160,7 @@ class HallOut(BaseModel):
     business_day: date
     open_now: bool
     tz: str = Field(description="the hall's time zone, e.g. Asia/Shanghai")
+    green_pin: bool = Field(description="a hall guide can give the green channel at a kiosk with a PIN")
     services: list[ServiceOut]
     windows: list[WindowOut]
 
@@ -161,6 +176,11 @@ class TicketIssued(BaseModel):
     token: str = Field(description="secret: needed to follow or cancel the ticket")
     issued_at: datetime
     business_day: date
+    service_name: str
+    hall_id: str
+    hall_name: str
+    slip_url: str = Field(description="the printable 80 mm slip (kiosk)")
+    follow_url: str = Field(description="the phone page that follows the ticket (the slip's QR)")
 
 
 class TicketStatus(BaseModel):
@@ -175,7 +195,11 @@ class TicketStatus(BaseModel):
     recall_count: int
     issued_at: datetime
     called_at: datetime | None
+    finished_at: datetime | None
     window: WindowRef | None
+    service_name: str
+    hall_id: str
+    hall_name: str
 
 
 class StaffTicket(BaseModel):
@@ -237,3 +261,19 @@ class EventPage(BaseModel):
     epoch: str
     last_seq: int
     events: list[EventOut]
+
+
+class CodeSent(BaseModel):
+    expires_in: int = Field(description="seconds the code stays valid")
+    resend_in: int = Field(description="seconds before another code may be asked for")
+
+
+class CitizenSession(BaseModel):
+    token: str = Field(description="send as `Authorization: Citizen <token>`")
+    phone_masked: str
+    expires_at: datetime
+
+
+class CitizenTickets(BaseModel):
+    phone_masked: str
+    tickets: list[TicketStatus]

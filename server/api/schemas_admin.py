@@ -24,6 +24,8 @@ class HallIn(Strict):
     region_code: str | None = Field(default=None, max_length=6)
     hours: Hours
     calendar: dict[str, bool] = Field(default_factory=dict)
+    notify_issued: bool = Field(default=False, description="confirm each ticket that carries a phone by SMS")
+    advance_notice: int = Field(default=3, ge=0, le=50, description="notify a citizen this many people ahead (0: never)")
 
 
 class HallPatch(Strict):
@@ -31,6 +33,9 @@ class HallPatch(Strict):
     tz: str | None = Field(default=None, max_length=64)
     region_code: str | None = Field(default=None, max_length=6)
     hours: Hours | None = None
+    notify_issued: bool | None = None
+    advance_notice: int | None = Field(default=None, ge=0, le=50)
+    green_pin: str | None = Field(default=None, max_length=8, description="the PIN a hall guide types at the kiosk to give the green channel (4–8 digits); null removes it")
 
 
 class HallConfig(BaseModel):
@@ -40,6 +45,9 @@ class HallConfig(BaseModel):
     region_code: str | None
     hours: Hours
     calendar: dict[str, bool]
+    notify_issued: bool
+    advance_notice: int
+    green_pin_set: bool
 
 
 class HallList(BaseModel):

@@ -12,13 +12,14 @@ from ..domain.model import Actor, Role, Ticket, Window
 from ..metrics import Metrics
 from ..settings import Settings
 from ..usecases.audit_log import AuditLog
+from ..usecases.citizens import Citizens
 from ..usecases.config import Config
 from ..usecases.context import Context
 from ..usecases.notices import Notices
 from ..usecases.ratelimit import Limit
 from ..usecases.sessions import Sessions
 from ..usecases.staff import Staff
-from ..usecases.tickets import Tickets
+from ..usecases.tickets import Tickets, TicketView
 from ..usecases.windows import Windows
 from . import schemas
 from .http import BodyReader
@@ -38,7 +39,10 @@ class AppState:
     config: Config
     staff: Staff
     audit_log: AuditLog
+    citizens: Citizens
     redis: Any | None = None
+    # Wakes the notification worker after a commit that queued messages.
+    wake_notifier: Any | None = None
 
 
 def state(conn: HTTPConnection) -> AppState:
@@ -106,6 +110,32 @@ def window_out(w: Window, current: Ticket | None) -> schemas.WindowOut:
             if current is not None
             else None
         ),
+    )
+
+
+async def ticket_status(ctx: Context, view: TicketView) -> schemas.TicketStatus:
+    """A ticket as its holder sees it: the HTTP answer and the ``ticket:`` topic's snapshot."""
+    t = view.ticket
+    info = await ctx.hall(t.hall_id)
+    svc = info.services.get(t.service)
+    w = await ctx.store.window(t.window_id) if t.window_id else None
+    return schemas.TicketStatus(
+        id=t.id,
+        number=t.number,
+        service=t.service,
+        kind=t.kind.value,
+        state=t.state.value,
+        position=view.people_ahead + 1 if t.state == "waiting" else None,
+        people_ahead=view.people_ahead,
+        eta_minutes=view.eta_minutes,
+        recall_count=t.recall_count,
+        issued_at=t.issued_at,
+        called_at=t.called_at,
+        finished_at=t.finished_at,
+        window=schemas.WindowRef(id=w.id, number=w.number, name=w.name) if w else None,
+        service_name=svc.name if svc else t.service,
+        hall_id=t.hall_id,
+        hall_name=info.hall.name,
     )
 
 

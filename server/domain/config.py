@@ -76,6 +76,29 @@ def check_region(code: str | None) -> str | None:
     return code
 
 
+def check_advance_notice(n: int) -> int:
+    if not 0 <= n <= 50:
+        raise InvalidInput(
+            "advance_notice_invalid",
+            "the advance notice is sent at 0 (never) to 50 people ahead",
+            "提前提醒人数应在 0（不提醒）到 50 之间",
+            field="advance_notice",
+        )
+    return n
+
+
+def check_pin(pin: str) -> str:
+    """A hall guide's green-channel PIN: 4 to 8 digits, typed on the kiosk keypad."""
+    if not (4 <= len(pin) <= 8 and pin.isascii() and pin.isdigit()):
+        raise InvalidInput(
+            "green_pin_invalid",
+            "the green-channel PIN has 4 to 8 digits",
+            "绿色通道授权码应为 4 到 8 位数字",
+            field="green_pin",
+        )
+    return pin
+
+
 def check_window_services(w: Window, services: Mapping[str, Service]) -> None:
     for i, code in enumerate(w.services):
         if code not in services:

@@ -20,7 +20,13 @@ class OneWindowError(Exception):
     status = 400
 
     def __init__(
-        self, code: str, message: str, message_zh: str, *, field: str | None = None
+        self,
+        code: str,
+        message: str,
+        message_zh: str,
+        *,
+        field: str | None = None,
+        details: dict[str, int] | None = None,
     ) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
@@ -28,11 +34,16 @@ class OneWindowError(Exception):
         self.message_zh = message_zh
         # The JSON path of the value at fault, so a form can show the message beside it.
         self.field = field
+        # Numbers a client acts on: retry_after (seconds), tries_left.
+        self.details = details or {}
 
-    def as_dict(self) -> dict[str, str]:
-        out = {"code": self.code, "message": self.message, "message_zh": self.message_zh}
+    def as_dict(self) -> dict[str, str | int]:
+        out: dict[str, str | int] = {
+            "code": self.code, "message": self.message, "message_zh": self.message_zh
+        }
         if self.field is not None:
             out["field"] = self.field
+        out.update(self.details)
         return out
 
 

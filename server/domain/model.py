@@ -86,6 +86,10 @@ class Hall:
     hours: dict[str, list[list[str]]]
     calendar: dict[str, bool]
     region_code: str | None = None  # 行政区划代码, the first part of a 受理编号
+    notify_issued: bool = False  # confirm a ticket by SMS when it carries a phone
+    advance_notice: int = 3  # "N people ahead, come back" at N; 0: never
+    # scrypt hash of the PIN a hall guide types at the kiosk for the green channel.
+    green_pin_hash: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

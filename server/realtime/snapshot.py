@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
-from ..api.state import staff_ticket, window_out
+from ..api.state import staff_ticket, ticket_status, window_out
 from ..domain.model import Ticket, TicketState, Window
 from ..store.store import Store
 from ..usecases.context import Context
@@ -128,21 +128,9 @@ class Snapshots:
         return await self.ticket_status(t)
 
     async def ticket_status(self, t: Ticket) -> dict[str, Any]:
+        """The same shape as the HTTP API's TicketStatus."""
         view = await self.tickets.view(t)
-        window = await self.store.window(t.window_id) if t.window_id else None
-        return {
-            "id": t.id,
-            "number": t.number,
-            "service": t.service,
-            "state": t.state.value,
-            "position": view.people_ahead + 1 if t.state is TicketState.WAITING else None,
-            "people_ahead": view.people_ahead,
-            "eta_minutes": view.eta_minutes,
-            "recall_count": t.recall_count,
-            "window": (
-                {"id": window.id, "number": window.number, "name": window.name} if window else None
-            ),
-        }
+        return (await ticket_status(self.ctx, view)).model_dump(mode="json")
 
 
 def _stats(today: list[Ticket], window_id: str, day: date) -> dict[str, Any]:

@@ -18,9 +18,11 @@ from .db import Conn, Dialect
 async def insert_hall(c: Conn, h: Hall, now: datetime) -> None:
     """A hall and its event stream, which every later change appends to."""
     await c.execute(
-        "INSERT INTO halls (id, name, tz, hours, calendar, created_at, region_code)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO halls (id, name, tz, hours, calendar, created_at, region_code,"
+        " notify_issued, advance_notice, green_pin_hash) VALUES ($1, $2, $3, $4, $5, $6, $7,"
+        " $8, $9, $10)",
         h.id, h.name, h.tz, json.dumps(h.hours), json.dumps(h.calendar), now, h.region_code,
+        h.notify_issued, h.advance_notice, h.green_pin_hash,
     )  # fmt: skip
     await c.execute(
         "INSERT INTO hall_streams (hall_id, epoch, last_seq) VALUES ($1, $2, 0)",
@@ -36,9 +38,10 @@ async def hall(c: Conn, hall_id: str, lock: str = "") -> Hall | None:
 
 async def save_hall(c: Conn, h: Hall) -> None:
     await c.execute(
-        "UPDATE halls SET name = $2, tz = $3, hours = $4, calendar = $5, region_code = $6"
-        " WHERE id = $1",
+        "UPDATE halls SET name = $2, tz = $3, hours = $4, calendar = $5, region_code = $6,"
+        " notify_issued = $7, advance_notice = $8, green_pin_hash = $9 WHERE id = $1",
         h.id, h.name, h.tz, json.dumps(h.hours), json.dumps(h.calendar), h.region_code,
+        h.notify_issued, h.advance_notice, h.green_pin_hash,
     )  # fmt: skip
 
 

@@ -27,6 +27,8 @@ TICKET_COLUMNS = (
     " called_at, started_at, finished_at, id_fingerprint, id_masked, name_masked,"
     " phone_masked, note, seq_no, slot_at"
 )
+# The same columns of a ``tickets t`` in a join.
+TICKET_COLUMNS_T = ", ".join(f"t.{c.strip()}" for c in TICKET_COLUMNS.split(","))
 
 
 # The clerk's display name rides along with a window: window screens show it.
@@ -46,6 +48,9 @@ def hall(r: Row) -> Hall:
         hours=json_value(r["hours"]),
         calendar=json_value(r["calendar"]),
         region_code=r.get("region_code"),
+        notify_issued=bool(r["notify_issued"]),
+        advance_notice=int(r["advance_notice"]),
+        green_pin_hash=r["green_pin_hash"],
     )
 
 

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ..audit import Chainer
+from ..crypto import Sealer
 from ..domain.model import Hall, Service, Ticket, TicketState, User, Window
 from . import config_sql, rows
 from .db import Database, open_database
@@ -19,14 +20,17 @@ from .tx import StoredEvent, Tx
 
 
 class Store:
-    def __init__(self, db: Database, chainer: Chainer | None = None) -> None:
+    def __init__(
+        self, db: Database, chainer: Chainer | None = None, sealer: Sealer | None = None
+    ) -> None:
         self.db = db
-        # Keys the audit chain's hashes; the server passes its secret.
+        # Key the audit chain's hashes and seal personal data; the server passes its secret.
         self.chainer = chainer or Chainer(b"")
+        self.sealer = sealer or Sealer(b"")
 
     @classmethod
     def from_url(cls, url: str, secret: bytes = b"") -> Store:
-        return cls(open_database(url), Chainer(secret))
+        return cls(open_database(url), Chainer(secret), Sealer(secret))
 
     @property
     def dialect(self) -> str:
@@ -44,7 +48,7 @@ class Store:
     async def write(self, hall_id: str, now: datetime) -> AsyncIterator[Tx]:
         """A transaction for one hall; its events are numbered and stored with it."""
         async with self.db.transaction() as conn:
-            tx = Tx(conn, self.db.dialect, hall_id, now, self.chainer)
+            tx = Tx(conn, self.db.dialect, hall_id, now, self.chainer, self.sealer)
             yield tx
             await tx.flush()
 

@@ -13,9 +13,11 @@ from datetime import date, datetime
 from typing import Any
 
 from ..audit import AuditRecord, Chainer
+from ..crypto import Sealer
 from ..domain.events import NewEvent
 from ..domain.model import Priority, Ticket, Window
-from . import audit_sql, rows
+from ..notify.message import Message
+from . import audit_sql, outbox_sql, rows
 from .db import Conn, Dialect
 
 NO_QUOTA = 2**31 - 1  # "no quota": far above any day's tickets, within an integer column
@@ -34,13 +36,21 @@ class StoredEvent:
 
 class Tx:
     def __init__(
-        self, conn: Conn, dialect: Dialect, hall_id: str, now: datetime, chainer: Chainer
+        self,
+        conn: Conn,
+        dialect: Dialect,
+        hall_id: str,
+        now: datetime,
+        chainer: Chainer,
+        sealer: Sealer,
     ) -> None:
         self.conn = conn
         self.dialect = dialect
         self.hall_id = hall_id
         self.now = now
         self.chainer = chainer
+        self.sealer = sealer
+        self._messages: list[Message] = []
         self._pending: list[NewEvent] = []
         self._elsewhere: dict[str, list[NewEvent]] = {}  # other halls' events
         self._audits: list[AuditRecord] = []
@@ -59,6 +69,10 @@ class Tx:
     def audit(self, record: AuditRecord) -> None:
         """Record who did what; written with the change it describes, or not at all."""
         self._audits.append(record)
+
+    def notify(self, message: Message) -> None:
+        """Queue a message to a citizen: in the outbox with this change, or not at all."""
+        self._messages.append(message)
 
     async def window(self, window_id: str, *, lock: bool = True) -> Window | None:
         # The service list rides along in one round trip: this runs on every window command.
@@ -238,6 +252,9 @@ class Tx:
         if self._audits:
             await audit_sql.append(self.conn, self.dialect, self.chainer, self._audits, self.now)
             self._audits.clear()
+        if self._messages:
+            await outbox_sql.insert(self.conn, self.sealer, self._messages, self.now)
+            self._messages.clear()
         if not self._elsewhere:
             await self.flush_events()
             return

@@ -8,10 +8,11 @@ consoles follow at once and the log says who did it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, replace
+from dataclasses import replace
 from typing import Any
 
 from .. import audit
+from ..auth import hash_password
 from ..domain import access
 from ..domain import config as rules
 from ..domain.errors import Conflict, NotFound
@@ -23,7 +24,10 @@ from .context import Context
 
 
 def _hall_fields(h: Hall) -> dict[str, Any]:
-    return {"name": h.name, "tz": h.tz, "hours": h.hours, "region_code": h.region_code}
+    # The green-channel PIN is audited as set or not, never as its hash.
+    return {"name": h.name, "tz": h.tz, "hours": h.hours, "region_code": h.region_code,
+            "notify_issued": h.notify_issued, "advance_notice": h.advance_notice,
+            "green_pin": h.green_pin_hash is not None}  # fmt: skip
 
 
 def service_fields(s: Service) -> dict[str, Any]:
@@ -71,7 +75,8 @@ class Config:
         try:
             async with self.ctx.store.write(h.id, self.ctx.clock()) as tx:
                 await config_sql.insert_hall(tx.conn, h, tx.now)
-                tx.audit(audit.record(actor, h.id, "config.hall.created", h.id, after=asdict(h)))
+                tx.audit(audit.record(actor, h.id, "config.hall.created", h.id,
+                                      after={**_hall_fields(h), "calendar": h.calendar}))  # fmt: skip
                 tx.emit(rules.config_event("hall", "created", h.id))
         except UniqueViolation as exc:  # created by someone else a moment ago
             raise Conflict("hall_exists", f"hall {h.id} exists", f"大厅 {h.id} 已存在",
@@ -81,8 +86,12 @@ class Config:
 
     async def update_hall(self, actor: Actor, hall_id: str, changes: Mapping[str, Any]) -> Hall:
         access.require_admin(actor)
-        checks = {"tz": rules.check_tz, "hours": rules.check_hours, "region_code": rules.check_region}
+        checks = {"tz": rules.check_tz, "hours": rules.check_hours, "region_code": rules.check_region,
+                  "advance_notice": rules.check_advance_notice}  # fmt: skip
         clean = {k: checks[k](v) if k in checks else v for k, v in changes.items()}  # type: ignore[operator]
+        if "green_pin" in clean:
+            pin = clean.pop("green_pin")
+            clean["green_pin_hash"] = None if pin is None else hash_password(rules.check_pin(pin))
         async with self.ctx.store.write(hall_id, self.ctx.clock()) as tx:
             before = await self._locked_hall(tx, hall_id)
             after = replace(before, **clean)

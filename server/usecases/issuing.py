@@ -21,6 +21,7 @@ from ..domain.events import ticket_event
 from ..domain.model import Channel, Priority, Ticket, TicketKind, TicketState
 from ..store.db import UniqueViolation
 from ..store.tx import Tx
+from . import citizen_messages
 from .context import Context
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,8 @@ class Draft:
     name_masked: str | None
     phone_masked: str | None
     note: str | None
+    contact_phone: str | None = None  # notifications go there; sealed, gone at day end
+    lang: str = "zh"
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +150,8 @@ class IssueBatcher:
                 t = _ticket(hall_id, d, n, day, now)
                 await tx.insert_ticket(t)
                 tx.emit(ticket_event("issued", t))
+                if d.contact_phone is not None:
+                    await citizen_messages.issued(tx, info, svc, t, d.contact_phone, d.lang, people_ahead)
                 results[i] = Issued(t, people_ahead)
         await self.ctx.publish(hall_id, tx.events)
         return [results[i] for i in range(len(drafts))]

@@ -38,6 +38,10 @@ class RateLimiter(Protocol):
         """Count one request; False when the key is over its limit."""
         ...
 
+    def retry_after(self, limit: Limit) -> int:
+        """Seconds until the current window of ``limit`` ends."""
+        ...
+
 
 class MemoryRateLimiter:
     def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
@@ -54,6 +58,9 @@ class MemoryRateLimiter:
                 self._windows.clear()
         self._windows[key] = (window, count + 1)
         return count + 1 <= limit.count
+
+    def retry_after(self, limit: Limit) -> int:
+        return max(1, limit.seconds - int(self._now() % limit.seconds))
 
 
 class RedisRateLimiter:
@@ -80,3 +87,6 @@ class RedisRateLimiter:
                 log.warning("rate limits: Redis unreachable, limiting per process: %r", exc)
             return await self._fallback.hit(key, limit)
         return int(count) <= limit.count
+
+    def retry_after(self, limit: Limit) -> int:
+        return max(1, limit.seconds - int(time.time() % limit.seconds))

@@ -6,16 +6,19 @@ import hashlib
 import hmac
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from .. import audit
+from ..auth import verify_password
 from ..domain import access, identity
 from ..domain import ticket as tk
 from ..domain.dispatch import estimate_wait_minutes
 from ..domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
 from ..domain.events import ticket_event, transferred_event
 from ..domain.model import KIND_PRIORITY, Actor, Channel, Ticket, TicketKind, TicketState
+from ..store import contacts_sql
+from . import citizen_messages
 from .context import Context
 from .estimate import WaitEstimator
 from .issuing import Draft, IssueBatcher
@@ -37,6 +40,8 @@ class IssueRequest:
     phone: str | None = None
     name: str | None = None
     green_reason: str | None = None
+    staff_pin: str | None = None  # a hall guide's PIN: the green channel for other groups
+    lang: str = "zh"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +55,7 @@ class TicketView:
 class Limits:
     per_client: Limit
     per_id: Limit
+    pin_tries: Limit = field(default_factory=lambda: Limit(5, 300))
 
 
 def token_hash(token: str) -> str:
@@ -65,9 +71,16 @@ class Tickets:
         self.estimator = WaitEstimator(ctx)
 
     async def issue(
-        self, hall_id: str, req: IssueRequest, actor: Actor | None, client: str
+        self,
+        hall_id: str,
+        req: IssueRequest,
+        actor: Actor | None,
+        client: str,
+        citizen_phone: str | None = None,
     ) -> tuple[TicketView, str]:
-        """Issue a ticket; returns it with the secret token only its holder gets."""
+        """Issue a ticket; returns it with the secret token only its holder gets.
+
+        ``citizen_phone`` is a signed-in citizen's: the ticket is then followed on it."""
         info = await self.ctx.hall(hall_id)
         svc = await self.ctx.service(hall_id, req.service)
         now = self.ctx.clock()
@@ -98,11 +111,14 @@ class Tickets:
             )
         day = info.clock.business_day(now)
         id_number = identity.validate_id_number(req.id_number, day) if req.id_number else None
-        phone = identity.validate_phone(req.phone) if req.phone else None
+        phone = identity.validate_phone(req.phone) if req.phone else citizen_phone
         fp = identity.fingerprint(self.ctx.secret, id_number) if id_number else None
-        if req.kind is TicketKind.GREEN:
-            self._check_green(req, id_number, day, staff)
         await self._rate_limit(client, fp, staff)
+        if req.kind is TicketKind.GREEN:
+            guided = req.staff_pin is not None and await self._check_pin(
+                info.hall.green_pin_hash, req.staff_pin, client
+            )
+            self._check_green(req, id_number, day, staff or guided)
 
         token = secrets.token_urlsafe(18)
         draft = Draft(
@@ -116,6 +132,8 @@ class Tickets:
             name_masked=identity.mask_name(req.name) if req.name else None,
             phone_masked=identity.mask_phone(phone) if phone else None,
             note=req.green_reason,
+            contact_phone=phone,
+            lang=req.lang,
         )
         issued = await self.batcher.submit(hall_id, draft)
         t, ahead = issued.ticket, issued.people_ahead
@@ -130,17 +148,39 @@ class Tickets:
                 f"a green-channel ticket needs a reason: one of {', '.join(GREEN_REASONS)}",
                 "绿色通道取号须说明类别：高龄、残疾、孕妇或军人",
             )
-        # Age is the one reason a kiosk can check; the others are checked at the window.
-        if (
-            req.green_reason == "elderly"
-            and not staff
-            and (id_number is None or identity.age_on(id_number, day) < ELDERLY_AGE)
-        ):
+        if staff:
+            return
+        # Age is the one reason a kiosk can check; the others need a hall guide's PIN.
+        if req.green_reason != "elderly":
+            raise Forbidden(
+                "green_needs_staff",
+                "this green channel is given by a hall guide (staff PIN) or at a window",
+                "该类绿色通道须由大厅引导员输入授权码，或到窗口办理",
+            )
+        if id_number is None or identity.age_on(id_number, day) < ELDERLY_AGE:
             raise Forbidden(
                 "green_not_eligible",
                 f"the elderly green channel is for citizens aged {ELDERLY_AGE} or over",
                 f"高龄绿色通道仅限 {ELDERLY_AGE} 周岁及以上老人，请出示身份证号",
             )
+
+    async def _check_pin(self, pin_hash: str | None, pin: str, client: str) -> bool:
+        if pin_hash is None:
+            raise Forbidden(
+                "staff_pin_unset", "this hall has no green-channel PIN",
+                "本大厅未设置绿色通道授权码，请到窗口办理",
+            )  # fmt: skip
+        if not await self.limiter.hit(f"pin:{client}", self.limits.pin_tries):
+            wait = self.limiter.retry_after(self.limits.pin_tries)
+            raise RateLimited(
+                "rate_limited", f"too many PIN tries; wait {wait} s",
+                f"授权码尝试过多，请 {wait} 秒后再试", details={"retry_after": wait},
+            )  # fmt: skip
+        if not verify_password(pin, pin_hash):
+            raise Forbidden(
+                "staff_pin_wrong", "wrong staff PIN", "授权码不正确", field="staff_pin"
+            )
+        return True
 
     async def _rate_limit(self, client: str, fp: str | None, staff: bool) -> None:
         if staff:
@@ -162,12 +202,16 @@ class Tickets:
         return TicketView(t, ahead, await self._eta(t, ahead))
 
     async def _eta(self, t: Ticket, ahead: int) -> int:
-        """Best effort: after a ticket is committed, nothing may keep it from its holder."""
+        return await self.estimate(t.hall_id, t.service, ahead)
+
+    async def estimate(self, hall_id: str, service: str, ahead: int) -> int:
+        """Minutes to wait behind ``ahead`` people. Best effort: after a ticket is
+        committed, nothing may keep it from its holder."""
         try:
-            return await self.estimator.minutes(t.hall_id, t.service, ahead)
+            return await self.estimator.minutes(hall_id, service, ahead)
         except Exception:
-            log.warning("wait estimate for %s failed; using the service default", t.number)
-            svc = await self.ctx.service(t.hall_id, t.service)
+            log.warning("wait estimate for %s/%s failed; using the service default", hall_id, service)
+            svc = await self.ctx.service(hall_id, service)
             return estimate_wait_minutes(ahead, svc.avg_service_s, 1)
 
     async def get(self, ticket_id: str, token: str) -> TicketView:
@@ -182,6 +226,7 @@ class Tickets:
             t = tk.cancel(current, now)
             await tx.update_ticket(t)
             tx.emit(ticket_event("cancelled", t))
+            await citizen_messages.queue_moved(tx, await self.ctx.hall(t.hall_id), t.service)
         await self.ctx.publish(t.hall_id, tx.events)
         return TicketView(t, 0, 0)
 
@@ -203,7 +248,11 @@ class Tickets:
                 done = tk.void(t, now)
                 await tx.update_ticket(done)
                 tx.emit(ticket_event("voided", done))
+            # Phones are kept for the day's messages only.
+            forgotten = await contacts_sql.forget_before(tx.conn, hall_id, today)
         await self.ctx.publish(hall_id, tx.events)
+        if forgotten:
+            log.info("hall %s: deleted the phones of %d tickets of earlier days", hall_id, forgotten)
         return len(stale)
 
     async def move(

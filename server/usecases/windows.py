@@ -19,6 +19,7 @@ from ..domain.events import NewEvent, ticket_event, transferred_event, window_ev
 from ..domain.model import Actor, Role, Ticket, Window
 from ..store.db import UniqueViolation
 from ..store.tx import Tx
+from . import citizen_messages
 from .context import Context
 
 
@@ -183,7 +184,10 @@ class Windows:
             appointments = policy.next_appointment_streak(w.appointment_streak, t.priority)
             t = tk.call(t, w.id, tx.now)
             w = wn.occupy(w, t.id, streak, appointments)
-            return await self._save(tx, w, t, ticket_event("called", t, w))
+            result = await self._save(tx, w, t, ticket_event("called", t, w))
+            await citizen_messages.called(tx, t, w)
+            await citizen_messages.queue_moved(tx, await self.ctx.hall(tx.hall_id), t.service)
+            return result
 
         return await self._run(window_id, actor, step, command_id, "window.call_next")
 
@@ -192,6 +196,7 @@ class Windows:
     ) -> WindowResult:
         async def step(tx: Tx, w: Window) -> WindowResult:
             t = tk.recall(await self._current(tx, w), w.id, tx.now)
+            await citizen_messages.called(tx, t, w)
             return await self._save(tx, w, t, ticket_event("recalled", t, w))
 
         return await self._run(window_id, actor, step, command_id, "window.recall")
@@ -222,6 +227,7 @@ class Windows:
                 )
             t = tk.call_back(t, w.id, tx.now)
             w = wn.occupy(w, t.id, w.priority_streak)
+            await citizen_messages.called(tx, t, w)
             return await self._save(tx, w, t, ticket_event("called_back", t, w))
 
         return await self._run(window_id, actor, step, command_id, "window.call_back")

@@ -35,6 +35,12 @@ HALL_MANAGER: Cells = (_SIGN_IN, _ROLE, _ROLE, OK, _HALL, _ROLE, OK)
 # A listing that names no hall: a supervisor gets their own hall's part of it.
 LISTING: Cells = (_SIGN_IN, _ROLE, _ROLE, OK, OK, _ROLE, OK)
 ADMIN_ONLY: Cells = (_SIGN_IN, _ROLE, _ROLE, _ROLE, _ROLE, _ROLE, OK)
+# A citizen's own account: a staff token is no citizen's sign-in.
+_CITIZEN = "401 citizen_sign_in_required"
+CITIZEN: Cells = (_CITIZEN,) * 7
+# Sign-in with a code nobody asked for: the same answer whoever asks.
+_NO_CODE = "404 no_code"
+NO_CODE: Cells = (_NO_CODE,) * 7
 
 ROWS: tuple[tuple[str, str, Cells], ...] = (
     ("GET", "/healthz", PUBLIC),
@@ -88,6 +94,10 @@ ROWS: tuple[tuple[str, str, Cells], ...] = (
     ("POST", "/api/admin/users/{user}/password", ADMIN_ONLY),
     ("GET", "/api/audit", HALL_MANAGER),
     ("GET", "/api/audit.csv", HALL_MANAGER),
+    ("POST", "/api/citizen/code", PUBLIC),
+    ("POST", "/api/citizen/session", NO_CODE),
+    ("DELETE", "/api/citizen/session", CITIZEN),
+    ("GET", "/api/citizen/me", CITIZEN),
 )
 
 TABLE: dict[tuple[str, str], Cells] = {(method, path): cells for method, path, cells in ROWS}

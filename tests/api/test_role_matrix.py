@@ -238,6 +238,29 @@ async def _cancel(w: Walk, who: Who) -> httpx.Response:
     return await w.call("DELETE", f"/api/tickets/{t['id']}", who, params={"token": t["token"]})
 
 
+@cell("POST", "/api/citizen/code")
+async def _code(w: Walk, who: Who) -> httpx.Response:
+    # A phone of its own per actor: codes are limited per phone.
+    phone = f"1390000{sum(map(ord, who.column)) % 10000:04d}"
+    return await w.call("POST", "/api/citizen/code", who, {"phone": phone})
+
+
+@cell("POST", "/api/citizen/session")
+async def _citizen_sign_in(w: Walk, who: Who) -> httpx.Response:
+    return await w.call("POST", "/api/citizen/session", who,
+                        {"phone": "13911112222", "code": "000000"})  # fmt: skip
+
+
+@cell("DELETE", "/api/citizen/session")
+async def _citizen_sign_out(w: Walk, who: Who) -> httpx.Response:
+    return await w.call("DELETE", "/api/citizen/session", who)
+
+
+@cell("GET", "/api/citizen/me")
+async def _citizen_me(w: Walk, who: Who) -> httpx.Response:
+    return await w.call("GET", "/api/citizen/me", who)
+
+
 @cell("POST", "/api/auth/login")
 async def _login(w: Walk, who: Who) -> httpx.Response:
     as_ = who if who.username is not None else w.clerk

@@ -707,7 +707,7 @@ class TestStoreContract:
             await desk.tickets.issue(
                 hall.id,
                 IssueRequest("A", kind=TicketKind.GREEN, green_reason="disabled"),
-                None,
+                hall.clerk(1),  # staff give this green channel
                 "k1",
             )
         clerk, window = hall.clerk(2), hall.window(2)

@@ -1,0 +1,1 @@
+"""Notifications: the outbox, its worker, the channels (HTTP SMS, SMTP, log), the templates."""
