@@ -35,6 +35,7 @@ from .auth import TokenSigner
 from .bus.base import Bus
 from .bus.memory import MemoryBus
 from .metrics import Metrics
+from .notify.worker import Notifier
 from .realtime.endpoint import ws_endpoint
 from .realtime.hub import Hub
 from .realtime.revocation import SessionWatch
@@ -136,6 +137,8 @@ def create_app(settings: Settings, *, clock: Clock = _utcnow) -> Starlette:
         heartbeat_s=settings.ws_heartbeat_s,
         metrics=metrics,
     )
+    notifier = Notifier(store, settings, metrics, clock)
+    store.on_outbox = notifier.wake
     watch = SessionWatch(store, hub)
     sessions.on_revoke.append(watch.poke)
     spec = openapi.build(ENDPOINTS, _version())
@@ -162,6 +165,7 @@ def create_app(settings: Settings, *, clock: Clock = _utcnow) -> Starlette:
         )
         await hub.start()
         await watch.start()
+        await notifier.start()
         janitor = asyncio.create_task(_day_end_loop(st), name="onewindow-day-end")
         # What start-up built lives as long as the process: keep it out of every
         # future garbage collection pass.
@@ -174,6 +178,7 @@ def create_app(settings: Settings, *, clock: Clock = _utcnow) -> Starlette:
             with contextlib.suppress(asyncio.CancelledError):
                 await janitor
             stop_forgetting()
+            await notifier.stop()
             await watch.stop()
             await hub.stop()
             await bus.stop()

@@ -196,6 +196,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = replace(settings, host=args.host or settings.host, port=args.port or settings.port)
     if args.demo and asyncio.run(_seed_demo(settings)):
         log.info("seeded the demo hall 'demo' (示范政务服务中心); see README for sign-ins")
+    if args.demo:
+        base = f"http://{settings.host}:{settings.port}"
+        log.info("kiosk %s/kiosk/demo · phone %s/m/demo · board %s/display/demo"
+                 " · console %s/console · admin %s/admin", base, base, base, base, base)
     import uvicorn
 
     from .app import create_app

@@ -8,6 +8,7 @@ documented in the README and are for trying the system only.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 from importlib import resources
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from .auth import hash_password
 from .bus.memory import MemoryBus
 from .domain.model import Actor, Role, User
+from .store import config_sql
 from .store.store import Store
 from .usecases.context import Context
 from .usecases.hall_document import HallDocuments
@@ -23,6 +25,7 @@ HALL_ID = "demo"
 CLERKS = 6
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - documented demo credentials
 ADMIN_PASSWORD = "admin1234"  # noqa: S105 - documented demo credentials
+GREEN_PIN = "2580"  # the hall guide's kiosk PIN for the green channel; documented
 
 NOTICES = (
     (
@@ -68,6 +71,9 @@ async def seed_demo(store: Store, now: datetime, tz: str = "Asia/Shanghai") -> b
         for i in range(1, CLERKS + 1)
     ]
     async with store.write(HALL_ID, now) as tx:
+        hall = await config_sql.hall(tx.conn, HALL_ID)
+        assert hall is not None  # just imported
+        await config_sql.save_hall(tx.conn, replace(hall, green_pin_hash=hash_password(GREEN_PIN)))
         for i, (kind, title, body) in enumerate(NOTICES):
             await tx.save_notice(
                 {"id": f"demo-n{i + 1}", "hall_id": HALL_ID, "kind": kind, "title": title,

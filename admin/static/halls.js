@@ -147,6 +147,19 @@ export class HallsSection extends Section {
           name: "region_code", label: "halls.region", value: hall ? hall.region_code || "" : "", hint: "halls.region_hint",
           attrs: { inputmode: "numeric", maxlength: "6", autocomplete: "off", class: "short" },
         })),
+      h("fieldset", { class: "field citizen-settings" },
+        T("halls.citizens", null, "legend"),
+        field({ name: "notify_issued", kind: "checkbox", label: "halls.notify_issued", value: hall ? hall.notify_issued : false }),
+        h("div", { class: "inline-fields" },
+          field({
+            name: "advance_notice", kind: "number", label: "halls.advance", hint: "halls.advance_hint",
+            value: String(hall ? hall.advance_notice : 3), attrs: { min: "0", max: "50", class: "short" },
+          }),
+          field({
+            name: "green_pin", kind: "password", label: "halls.green_pin",
+            hint: hall && hall.green_pin_set ? "halls.green_pin_set" : "halls.green_pin_unset",
+            attrs: { inputmode: "numeric", maxlength: "8", autocomplete: "new-password", class: "short" },
+          }))),
     );
     this.hours = new HoursEditor(app, hall ? hall.hours : OFFICE_HOURS);
     const buttons = h("div", { class: "form-buttons" },
@@ -198,7 +211,12 @@ export class HallsSection extends Section {
       tz: f.tz.value.trim(),
       region_code: f.region_code.value.trim() || null,
       hours: this.hours.value(),
+      notify_issued: f.notify_issued.checked,
+      advance_notice: Number(f.advance_notice.value),
     };
+    // The PIN is never shown back: sent only when a new one is typed.
+    const pin = f.green_pin.value.trim();
+    if (pin) body.green_pin = pin;
     if (this.creating) body.id = f.id.value.trim();
     return body;
   }
@@ -211,6 +229,10 @@ export class HallsSection extends Section {
     if (!b.tz) p.push({ field: "tz", key: "form.required" });
     else if (!validZone(b.tz)) p.push({ field: "tz", key: "halls.tz_bad" });
     if (b.region_code && !REGION.test(b.region_code)) p.push({ field: "region_code", key: "halls.region_bad" });
+    if (!Number.isInteger(b.advance_notice) || b.advance_notice < 0 || b.advance_notice > 50) {
+      p.push({ field: "advance_notice", key: "halls.advance_bad" });
+    }
+    if (b.green_pin !== undefined && !/^\d{4,8}$/.test(b.green_pin)) p.push({ field: "green_pin", key: "halls.green_pin_bad" });
     return p.concat(this.hours.problems());
   }
 
@@ -226,9 +248,10 @@ export class HallsSection extends Section {
     if (!this.creating) {
       patch = {};
       const was = { ...hall, hours: openDays(hall.hours) };
-      for (const k of ["name", "tz", "region_code", "hours"]) {
+      for (const k of ["name", "tz", "region_code", "hours", "notify_issued", "advance_notice"]) {
         if (JSON.stringify(body[k] ?? null) !== JSON.stringify(was[k] ?? null)) patch[k] = body[k];
       }
+      if (body.green_pin) patch.green_pin = body.green_pin;
       if (!Object.keys(patch).length) return app.say("status.unchanged");
     }
     form.setAttribute("aria-busy", "true");

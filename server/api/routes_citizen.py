@@ -32,7 +32,6 @@ async def citizen_of(conn: HTTPConnection, *, required: bool = False) -> Citizen
 async def request_code(request: Request, body: schemas.CodeRequest) -> Response:
     st = state(request)
     sent = await st.citizens.request_code(body.phone, client_address(request), body.lang)
-    _wake(request)
     return ok(schemas.CodeSent(expires_in=sent.expires_in, resend_in=sent.resend_in), 202)
 
 
@@ -63,12 +62,6 @@ async def mine(request: Request, _: Any) -> Response:
             tickets=[await ticket_status(st.ctx, v) for v in views],
         )
     )
-
-
-def _wake(request: Request) -> None:
-    wake = state(request).wake_notifier
-    if wake is not None:
-        wake()
 
 
 CITIZEN = (("authorization", "`Citizen <token>` from POST /api/citizen/session", True),)

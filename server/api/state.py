@@ -41,8 +41,6 @@ class AppState:
     audit_log: AuditLog
     citizens: Citizens
     redis: Any | None = None
-    # Wakes the notification worker after a commit that queued messages.
-    wake_notifier: Any | None = None
 
 
 def state(conn: HTTPConnection) -> AppState:

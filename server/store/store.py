@@ -6,7 +6,7 @@ only in their drivers and migrations, and one contract test runs on both.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 from typing import Any
@@ -27,6 +27,8 @@ class Store:
         # Key the audit chain's hashes and seal personal data; the server passes its secret.
         self.chainer = chainer or Chainer(b"")
         self.sealer = sealer or Sealer(b"")
+        # Told after a commit that queued messages, so the outbox worker need not wait.
+        self.on_outbox: Callable[[], None] | None = None
 
     @classmethod
     def from_url(cls, url: str, secret: bytes = b"") -> Store:
@@ -51,6 +53,8 @@ class Store:
             tx = Tx(conn, self.db.dialect, hall_id, now, self.chainer, self.sealer)
             yield tx
             await tx.flush()
+        if tx.queued and self.on_outbox is not None:
+            self.on_outbox()
 
     # --- halls, services, windows, users -------------------------------------------
 

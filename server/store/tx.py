@@ -51,6 +51,7 @@ class Tx:
         self.chainer = chainer
         self.sealer = sealer
         self._messages: list[Message] = []
+        self.queued = 0  # messages written to the outbox
         self._pending: list[NewEvent] = []
         self._elsewhere: dict[str, list[NewEvent]] = {}  # other halls' events
         self._audits: list[AuditRecord] = []
@@ -254,6 +255,7 @@ class Tx:
             self._audits.clear()
         if self._messages:
             await outbox_sql.insert(self.conn, self.sealer, self._messages, self.now)
+            self.queued += len(self._messages)
             self._messages.clear()
         if not self._elsewhere:
             await self.flush_events()

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -84,7 +85,7 @@ class Citizens:
         async with self.ctx.store.db.reader() as c:
             last = await contacts_sql.code_row(c, fp)
         if last is not None and (wait := RESEND_S - (now - last["created_at"]).total_seconds()) > 0:
-            raise _too_soon(int(wait) + 1)
+            raise _too_soon(math.ceil(wait))
         for key, limit in ((f"code-phone:{fp}", self.limits.per_phone),
                            (f"code-client:{client}", self.limits.per_client)):  # fmt: skip
             if not await self.limiter.hit(key, limit):
