@@ -33,6 +33,18 @@ class Settings:
     ws_outbox: int = 1000
     ws_heartbeat_s: float = 15.0
     ws_poll_s: float = 1.0
+    # WebSocket limits: the largest message a client may send (bytes), topics per
+    # connection, connections per client address, and seconds a connection that has
+    # neither signed in nor subscribed may stay silent before it is closed.
+    ws_max_message_bytes: int = 16 * 1024
+    ws_max_subscriptions: int = 50
+    ws_max_per_client: int = 500
+    ws_idle_s: float = 30.0
+    # Addresses (space-separated IPs or CIDRs) of reverse proxies whose X-Forwarded-For
+    # is believed; from anyone else the header is ignored.
+    trusted_proxies: str = ""
+    # SIGTERM: seconds to finish in-flight requests before the rest are cut.
+    drain_s: float = 10.0
     # The Cybersecurity Law asks for at least six months of staff-action logs.
     audit_retention_days: int = 180
     # Origins (space-separated) of a hall's own signage page that may frame the hall
@@ -88,6 +100,12 @@ class Settings:
             ws_outbox=int(get("WS_OUTBOX", str(base.ws_outbox))),
             ws_heartbeat_s=float(get("WS_HEARTBEAT_S", str(base.ws_heartbeat_s))),
             ws_poll_s=float(get("WS_POLL_S", str(base.ws_poll_s))),
+            ws_max_message_bytes=int(get("WS_MAX_MESSAGE_BYTES", str(base.ws_max_message_bytes))),
+            ws_max_subscriptions=int(get("WS_MAX_SUBSCRIPTIONS", str(base.ws_max_subscriptions))),
+            ws_max_per_client=int(get("WS_MAX_PER_CLIENT", str(base.ws_max_per_client))),
+            ws_idle_s=float(get("WS_IDLE_S", str(base.ws_idle_s))),
+            trusted_proxies=get("TRUSTED_PROXIES", ""),
+            drain_s=float(get("DRAIN_S", str(base.drain_s))),
             display_frame_ancestors=get("DISPLAY_FRAME_ANCESTORS", ""),
             public_url=get("PUBLIC_URL", "").rstrip("/"),
             sms_gateway_url=get("SMS_GATEWAY_URL", ""),
