@@ -74,6 +74,7 @@ async def server(url: str) -> AsyncIterator[int]:
         "ONEWINDOW_SECRET": "bench-secret",
         "ONEWINDOW_RATE_LIMIT_CLIENT": "100000000/60",
         "ONEWINDOW_RATE_LIMIT_LOGIN": "100000/60",  # every round signs its clerks in again
+        "ONEWINDOW_WS_MAX_PER_CLIENT": "0",  # every display of the bench comes from one address
         "ONEWINDOW_LOG_LEVEL": "WARNING",
     }
     proc = subprocess.Popen(

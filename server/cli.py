@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from . import cli_admin
 from .settings import Settings
@@ -215,9 +215,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         port=settings.port,
         log_level=settings.log_level.lower(),
         log_config=_log_config(settings.log_level.upper()),
-        timeout_graceful_shutdown=10,
+        # SIGTERM: stop accepting, close WebSockets with 1012 at once (uvicorn does), give
+        # in-flight requests drain_s to finish. uvicorn annotates an int; any number works.
+        timeout_graceful_shutdown=cast(int, settings.drain_s),
         ws="websockets-sansio",
-        ws_max_size=64 * 1024,
+        # A larger message is refused by the protocol layer with 1009 before it is buffered.
+        ws_max_size=settings.ws_max_message_bytes,
         # Dead peers are noticed within ping interval + timeout (20 s).
         ws_ping_interval=10.0,
         ws_ping_timeout=10.0,

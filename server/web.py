@@ -158,8 +158,10 @@ class Pages:
         return self.render("me.html")
 
     def _missing(self, err: OneWindowError) -> Response:
+        # A database outage is no "not found": the page says so and asks to come back.
+        status = err.status if err.status >= 500 else 404
         return self.render(
-            "missing.html", status=404, message=err.message, message_zh=err.message_zh
+            "missing.html", status=status, message=err.message, message_zh=err.message_zh
         )
 
     def routes(self) -> list[BaseRoute]:

@@ -8,7 +8,8 @@ Hierarchy::
     ├── Forbidden             403: signed in, but not allowed to do this
     ├── Unauthorized          401: not signed in, or a bad token
     ├── Conflict              409: the state does not allow it (illegal transition, duplicate)
-    └── RateLimited           429: too many requests from one client or one ID
+    ├── RateLimited           429: too many requests from one client or one ID
+    └── Unavailable           503: a part the server needs (the database) is down; retry
 
 The HTTP layer turns any of them into ``{"error": {"code", "message", "message_zh"}}``.
 """
@@ -69,3 +70,7 @@ class Conflict(OneWindowError):
 
 class RateLimited(OneWindowError):
     status = 429
+
+
+class Unavailable(OneWindowError):
+    status = 503

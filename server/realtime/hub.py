@@ -21,6 +21,7 @@ from ..metrics import Metrics
 from ..store.store import Store
 from ..store.tx import StoredEvent
 from .feed import HallFeed, advance
+from .limits import AddressSlots
 from .positions import PositionRefresher
 from .protocol import CloseCode, Position, Topic, dumps
 from .snapshot import Snapshots
@@ -80,6 +81,8 @@ class Hub:
         self.poll_s = poll_s
         self.heartbeat_s = heartbeat_s
         self.peers: dict[int, Peer] = {}
+        # Open connections per client address (ws_max_per_client), kept beside the peers.
+        self.addresses = AddressSlots()
         self.feeds: dict[str, HallFeed] = {}
         self._feeders: dict[str, asyncio.Task[None]] = {}
         self._tasks: list[asyncio.Task[None]] = []

@@ -20,12 +20,12 @@ from ..domain.errors import OneWindowError
 from ..domain.model import Actor
 from .commands import run_command
 from .hub import Hub
+from .limits import LimitClose, auth_failure, too_big, too_many_subscriptions
 from .protocol import Auth, CloseCode, Command, Ping, Subscribe, Topic, Unsubscribe, dumps, parse
 from .topics import authorize_topic
 
 log = logging.getLogger(__name__)
 _ids = itertools.count(1)
-MAX_SUBSCRIPTIONS = 64
 KICK_GRACE_S = 5.0
 CATCH_UP_LIMIT = 6000  # a replay of max_replay (5,000) events and then some
 
@@ -45,6 +45,7 @@ class Session:
         self._reader: asyncio.Task[None] | None = None
         self._catching_up = 0  # catch-up messages now queued
         self.expires: int | None = None  # the staff token's expiry, seconds since the epoch
+        self.heard = asyncio.get_running_loop().time()  # when the peer last sent a message
 
     # --- the hub's side ----------------------------------------------------------------
 
@@ -67,7 +68,7 @@ class Session:
         self.wake.set()
         return True
 
-    def kick(self, code: CloseCode, reason: str) -> None:
+    def kick(self, code: int, reason: str) -> None:
         if self.closing is None:
             self.closing = (int(code), reason)
             self.outbox.clear()
@@ -89,6 +90,7 @@ class Session:
             self.actor = await self._authenticate(token)
         self.hub.attach(self)
         writer = asyncio.create_task(self._write())
+        idle = asyncio.create_task(self._watch_idle(self.app.settings.ws_idle_s))
         try:
             self.offer(dumps({"op": "welcome", "heartbeat_s": self.hub.heartbeat_s,
                               "server_time": self.app.ctx.clock().isoformat(),
@@ -101,6 +103,7 @@ class Session:
                 if error is not None and not isinstance(error, WebSocketDisconnect):
                     raise error
         finally:
+            idle.cancel()
             if self._reader is not None:
                 self._reader.cancel()
             self.hub.detach(self)
@@ -135,6 +138,7 @@ class Session:
             return
 
     async def _read(self) -> None:
+        max_bytes = self.app.settings.ws_max_message_bytes
         while self.closing is None:
             try:
                 text = await self.ws.receive_text()
@@ -142,7 +146,28 @@ class Session:
                 # A binary frame, or the socket closed under us.
                 self.kick(CloseCode.BAD_MESSAGE, "text frames only")
                 return
+            self.heard = asyncio.get_running_loop().time()
+            # uvicorn's ws_max_size refuses it first; this holds under any ASGI server.
+            if too_big(text, max_bytes):
+                self.hub.metrics.ws_closed.labels(str(int(LimitClose.MESSAGE_TOO_BIG))).inc()
+                self.kick(LimitClose.MESSAGE_TOO_BIG, f"messages are limited to {max_bytes} bytes")
+                return
             await self._handle(text)
+
+    async def _watch_idle(self, idle_s: float) -> None:
+        """Close a connection that holds a socket for nothing: not signed in, following
+        no topic, and silent for idle_s. A board subscribes at once and then only
+        listens, so it is never closed by this."""
+        if idle_s <= 0:
+            return
+        loop = asyncio.get_running_loop()
+        while self.closing is None:
+            left = self.heard + idle_s - loop.time()
+            if left <= 0 and self.actor is None and not self.topics:
+                self.hub.metrics.ws_closed.labels(str(int(LimitClose.IDLE))).inc()
+                self.kick(LimitClose.IDLE, "idle: sign in or subscribe, then reconnect")
+                return
+            await asyncio.sleep(left if left > 0 else idle_s)
 
     async def _handle(self, text: str) -> None:
         try:
@@ -155,8 +180,8 @@ class Session:
         elif isinstance(msg, Auth):
             try:
                 self.actor = await self._authenticate(msg.token)
-            except OneWindowError:
-                self.kick(CloseCode.UNAUTHORIZED, "invalid or expired token")
+            except OneWindowError as err:
+                self.kick(*auth_failure(err))
                 return
             self.offer(dumps({"op": "authenticated", "user": self._who()}))
         elif not self._signed_in():
@@ -175,9 +200,9 @@ class Session:
     async def _subscribe(self, msg: Subscribe) -> None:
         try:
             topic = Topic.parse(msg.topic)
-            if str(topic) not in self.topics and len(self.topics) >= MAX_SUBSCRIPTIONS:
-                self.kick(CloseCode.TOO_MANY_SUBSCRIPTIONS, "too many subscriptions")
-                return
+            limit = self.app.settings.ws_max_subscriptions
+            if str(topic) not in self.topics and len(self.topics) >= limit:
+                raise too_many_subscriptions(limit)
             hall_id = await authorize_topic(self.app, self.actor, topic, msg.token)
             self.topics[str(topic)] = hall_id
             await self.hub.subscribe(self, hall_id, topic, msg.since)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
+from asyncpg.exceptions._base import InternalClientError
 
+from ..domain.errors import OneWindowError, Unavailable
 from . import migrations
 from .db import Conn, Dialect, Row, UniqueViolation
 
@@ -18,6 +21,39 @@ DIALECT = Dialect(
     concat_services="string_agg(service_code, ',')",
     lock_row="FOR NO KEY UPDATE",
 )
+
+# The database is gone or going (stopped, restarting, the network cut), as opposed to
+# refusing a statement: the request may succeed later, so it is a 503, not a 500.
+_GONE = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+)
+
+
+def _lost(exc: BaseException | None) -> bool:
+    """The connection died under a statement (not: the statement was wrong)."""
+    # A lost connection often surfaces as a later error (the transaction cannot end on
+    # it; the server's "terminating connection" confused an idle one's protocol
+    # state), so the whole chain is looked at.
+    while exc is not None:
+        if isinstance(exc, (*_GONE, InternalClientError)):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def unavailable() -> Unavailable:
+    return Unavailable(
+        "database_unavailable",
+        "the database is not reachable; try again shortly",
+        "数据库暂时不可用，请稍后再试",
+        details={"retry_after": 2},
+    )
+
 
 # Any constant works as long as every OneWindow process uses the same one.
 _MIGRATION_LOCK = 0x0E_57_1D_07
@@ -71,6 +107,8 @@ class PostgresDatabase:
             min_size=self._min,
             max_size=self._max,
             command_timeout=30,
+            # A connection attempt to an unreachable host fails in seconds, not a minute.
+            timeout=5,
             reset=_light_reset,
         )
 
@@ -81,13 +119,30 @@ class PostgresDatabase:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Conn]:
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self._connection() as conn, conn.transaction():
             yield _PgConn(conn)
 
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[Conn]:
-        async with self._pool.acquire() as conn:
+        async with self._connection() as conn:
             yield _PgConn(conn)
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[Any]:
+        """A pooled connection; losing the database on the way is Unavailable (503)."""
+        try:
+            async with self._pool.acquire() as conn:
+                try:
+                    yield conn
+                except Exception as exc:
+                    # A domain error is the use case's answer, whatever it caught before.
+                    if isinstance(exc, OneWindowError) or not _lost(exc):
+                        raise
+                    with contextlib.suppress(asyncpg.InterfaceError):  # already let go
+                        conn.terminate()  # unusable now: the pool opens a fresh one
+                    raise unavailable() from exc
+        except _GONE as exc:  # connecting failed
+            raise unavailable() from exc
 
     async def _applied(self, conn: Any) -> set[int]:
         await conn.execute(
