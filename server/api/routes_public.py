@@ -57,6 +57,7 @@ async def hall_view(request: Request, _: Any) -> Response:
             open_now=info.clock.is_open(now),
             tz=info.hall.tz,
             green_pin=info.hall.green_pin_hash is not None,
+            next_open_at=None if info.clock.is_open(now) else info.clock.next_opening(now),
             services=[
                 schemas.ServiceOut(
                     code=s.code,

@@ -161,6 +161,7 @@ class HallOut(BaseModel):
     open_now: bool
     tz: str = Field(description="the hall's time zone, e.g. Asia/Shanghai")
     green_pin: bool = Field(description="a hall guide can give the green channel at a kiosk with a PIN")
+    next_open_at: datetime | None = Field(description="when the hall next opens, while it is closed (within two weeks)")
     services: list[ServiceOut]
     windows: list[WindowOut]
 
@@ -198,6 +199,7 @@ class TicketStatus(BaseModel):
     finished_at: datetime | None
     window: WindowRef | None
     service_name: str
+    service_name_en: str
     hall_id: str
     hall_name: str
 

@@ -132,6 +132,7 @@ async def ticket_status(ctx: Context, view: TicketView) -> schemas.TicketStatus:
         finished_at=t.finished_at,
         window=schemas.WindowRef(id=w.id, number=w.number, name=w.name) if w else None,
         service_name=svc.name if svc else t.service,
+        service_name_en=svc.name_en if svc else t.service,
         hall_id=t.hall_id,
         hall_name=info.hall.name,
     )
