@@ -36,6 +36,7 @@ from .bus.base import Bus
 from .bus.memory import MemoryBus
 from .metrics import Metrics
 from .notify.worker import Notifier
+from .proxy import TrustedProxies
 from .realtime.endpoint import ws_endpoint
 from .realtime.hub import Hub
 from .realtime.revocation import SessionWatch
@@ -118,6 +119,7 @@ def create_app(settings: Settings, *, clock: Clock = _utcnow) -> Starlette:
         config=Config(ctx),
         staff=Staff(ctx, sessions),
         audit_log=AuditLog(ctx),
+        trusted=TrustedProxies.parse(settings.trusted_proxies),
         citizens=Citizens(
             ctx,
             limiter,

@@ -211,6 +211,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(sig, _stopped)
     config = uvicorn.Config(
         create_app(settings),
+        # Who the client is behind a proxy is decided by ONEWINDOW_TRUSTED_PROXIES
+        # (server/proxy.py), not by uvicorn's own default trust of 127.0.0.1.
+        proxy_headers=False,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),

@@ -24,7 +24,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from . import qr
-from .api.state import state
+from .api.state import public_base, state
 from .domain.errors import OneWindowError
 
 PAGES_PACKAGE = "onewindow_pages"
@@ -131,7 +131,7 @@ class Pages:
         except OneWindowError:
             # A wrong token tells nothing: the same page as no such ticket.
             return self._missing(OneWindowError("unknown_ticket", "no such ticket", "没有该号票"))
-        base = st.settings.public_url or str(request.base_url)
+        base = public_base(request)
         return self.render(
             "slip.html",
             hall_id=hall_id,

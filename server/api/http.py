@@ -78,6 +78,7 @@ class BodyReader:
             raise _err(
                 400, "invalid_json", "the body is not valid JSON", "请求内容不是有效的 JSON"
             ) from exc
+        _refuse_nul(data, "")
         try:
             return model.model_validate(data)
         except ValidationError as exc:
@@ -89,6 +90,37 @@ class BodyReader:
                 f"请求参数不正确：{where}",
                 field=where,
             ) from exc
+
+
+def _refuse_nul(value: Any, where: str) -> None:
+    """A NUL character anywhere (a key or a string, however deep) is refused: PostgreSQL
+    text cannot hold one, so it would fail at the database instead of here."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise _nul(where or "body")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            path = f"{where}.{k}" if where else str(k)
+            if "\x00" in k:
+                raise _nul(where or "body")
+            _refuse_nul(v, path)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _refuse_nul(v, f"{where}.{i}" if where else str(i))
+
+
+def _nul(where: str) -> OneWindowError:
+    return InvalidInput(
+        "invalid_request", f"{where}: NUL characters are not allowed",
+        f"请求参数不正确：{where} 含有 NUL 字符", field=where,
+    )  # fmt: skip
+
+
+def _check_url(request: Request) -> None:
+    """Path and query values reach the database as text too."""
+    for name, value in [*request.path_params.items(), *request.query_params.multi_items()]:
+        if "\x00" in str(name) or "\x00" in str(value):
+            raise _nul(str(name).replace("\x00", ""))
 
 
 def _err(status: int, code: str, en: str, zh: str) -> OneWindowError:
@@ -109,6 +141,7 @@ def route(ep: Endpoint, reader: BodyReader, observe: Observe, authenticate: Auth
     async def asgi_endpoint(request: Request) -> Response:
         started = time.perf_counter()
         try:
+            _check_url(request)
             if ep.reads_token:
                 await authenticate(request, ep.pending_ok)
             body = await reader.read(request, ep.body) if ep.body is not None else None

@@ -62,15 +62,27 @@ def _operation(ep: Endpoint) -> dict[str, Any]:
     if ep.response is not None:
         ok["content"] = {"application/json": {"schema": _ref(ep.response)}}
     error = {"content": {"application/json": {"schema": _ref(schemas.ErrorResponse)}}}
+    responses: dict[str, Any] = {
+        str(ep.status): ok,
+        "4XX": {
+            "description": "Refused (code, message, message_zh, field?); nothing was changed."
+            " 429 (too many requests) also carries retry_after and a Retry-After header.",
+            **error,
+        },
+        "5XX": {
+            "description": "Server error (500, logged), or 503 while the database is unreachable",
+            **error,
+        },
+    }
+    if ep.response is schemas.Health:
+        # /healthz answers 503 with the same body when the database or Redis is down.
+        responses["503"] = {"description": "Degraded", "content": ok["content"]}
     op: dict[str, Any] = {
         "summary": ep.summary,
         "tags": [ep.tag],
         "operationId": _operation_id(ep),
         "parameters": params,
-        "responses": {
-            str(ep.status): ok,
-            "4XX": {"description": "Error (code, message, message_zh)", **error},
-        },
+        "responses": responses,
     }
     if ep.body is not None:
         op["requestBody"] = {

@@ -14,7 +14,7 @@ from ..usecases.tickets import IssueRequest, TicketView
 from . import schemas
 from .http import Endpoint, ok
 from .routes_citizen import citizen_of
-from .state import actor, client_address, state, ticket_status, window_out
+from .state import actor, client_address, public_base, state, ticket_status, window_out
 
 
 async def healthz(request: Request, _: Any) -> Response:
@@ -96,7 +96,7 @@ async def issue_ticket(request: Request, body: schemas.IssueTicketRequest) -> Re
     t = view.ticket
     info = await st.ctx.hall(hall_id)
     svc = info.services.get(t.service)
-    base = st.settings.public_url or str(request.base_url)
+    base = public_base(request)
     return ok(
         schemas.TicketIssued(
             id=t.id,

@@ -95,6 +95,14 @@ class ErrorBody(BaseModel):
     code: str
     message: str
     message_zh: str
+    # Present only when they apply (as_dict leaves them out otherwise).
+    field: str | None = Field(default=None, description="JSON path of the value at fault")
+    retry_after: int | None = Field(
+        default=None, description="429: seconds to wait (also the Retry-After header)"
+    )
+    tries_left: int | None = Field(
+        default=None, description="wrong sign-in codes left before the code ends"
+    )
 
 
 class ErrorResponse(BaseModel):

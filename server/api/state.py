@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import HTTPConnection, Request
 
+from .. import proxy
 from ..domain.errors import Forbidden, Unauthorized
 from ..domain.model import Actor, Role, Ticket, Window
 from ..metrics import Metrics
@@ -40,6 +41,7 @@ class AppState:
     staff: Staff
     audit_log: AuditLog
     citizens: Citizens
+    trusted: proxy.TrustedProxies = field(default_factory=proxy.TrustedProxies)
     redis: Any | None = None
 
 
@@ -64,7 +66,21 @@ async def authenticate(request: Request, pending_ok: bool) -> None:
 
 
 def client_address(conn: HTTPConnection) -> str:
-    return conn.client.host if conn.client else "unknown"
+    """The client's address: X-Forwarded-For only from a trusted proxy (server/proxy.py)."""
+    peer = conn.client.host if conn.client else None
+    return proxy.client_address(peer, conn.headers.getlist("x-forwarded-for"), state(conn).trusted)
+
+
+def public_base(conn: HTTPConnection) -> str:
+    """Where citizens reach this server: the configured public address, else the one this
+    request came to (with the scheme a trusted proxy in front saw)."""
+    st = state(conn)
+    if st.settings.public_url:
+        return st.settings.public_url
+    peer = conn.client.host if conn.client else None
+    scheme = proxy.forwarded_proto(peer, conn.headers.getlist("x-forwarded-proto"), st.trusted)
+    base = conn.base_url.replace(scheme=scheme) if scheme else conn.base_url
+    return str(base).rstrip("/")
 
 
 def user_agent(conn: HTTPConnection) -> str:
