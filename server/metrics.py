@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from .notify.message import KINDS
 from .store.tx import StoredEvent
 
 _CALLS = {"ticket.called": "call", "ticket.recalled": "recall", "ticket.called_back": "call_back"}
@@ -57,6 +58,45 @@ class Metrics:
             ["hall"],
             registry=self.registry,
         )
+        # Notifications. "queued" is counted by the worker when it first claims a
+        # message (once per message across processes: the claim counts the attempt);
+        # the pending gauge and the age are the database's, the same in every process.
+        self.notify_queued = Counter(
+            "onewindow_notify_queued", "Messages taken from the outbox for a first send",
+            ["channel"], registry=self.registry,
+        )  # fmt: skip
+        self.notify_sent = Counter(
+            "onewindow_notify_sent", "Messages delivered to their transport", ["channel"],
+            registry=self.registry,
+        )  # fmt: skip
+        self.notify_failed = Counter(
+            "onewindow_notify_failed", "Messages given up (permanent error or out of attempts)",
+            ["channel"], registry=self.registry,
+        )  # fmt: skip
+        self.notify_retried = Counter(
+            "onewindow_notify_retried", "Failed sends put back for a later attempt", ["channel"],
+            registry=self.registry,
+        )  # fmt: skip
+        self.notify_pending = Gauge(
+            "onewindow_notify_pending", "Messages waiting in the outbox", ["channel"],
+            registry=self.registry,
+        )  # fmt: skip
+        self.notify_outbox_age = Gauge(
+            "onewindow_notify_outbox_age_seconds",
+            "Age of the oldest message waiting in the outbox (0 when none)",
+            registry=self.registry,
+        )
+        self.notify_send_seconds = Histogram(
+            "onewindow_notify_send_seconds", "Time a transport took to send one message",
+            ["channel"], buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+            registry=self.registry,
+        )  # fmt: skip
+
+    def set_outbox(self, pending: dict[str, int], age_s: float) -> None:
+        # Every kind, so a channel whose backlog emptied shows 0 rather than its last count.
+        for channel in sorted({*KINDS, *pending}):
+            self.notify_pending.labels(channel).set(pending.get(channel, 0))
+        self.notify_outbox_age.set(age_s)
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         self.latency.labels(method, route, str(status)).observe(seconds)

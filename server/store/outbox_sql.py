@@ -86,13 +86,17 @@ def _claimed(r: Row) -> Claimed:
     )  # fmt: skip
 
 
-async def mark_sent(c: Conn, message_id: str, now: datetime) -> None:
+async def mark_sent(c: Conn, message_ids: Sequence[str], now: datetime) -> None:
     """Delivered: the recipient is no longer needed, so it is not kept."""
+    if not message_ids:
+        return
+    marks = ", ".join(f"${i}" for i in range(2, 2 + len(message_ids)))
     await c.execute(
-        "UPDATE outbox SET state = 'sent', sent_at = $2, recipient_enc = '',"
-        " claimed_until_at = NULL, last_error = NULL WHERE id = $1 AND state = 'pending'",
-        message_id,
+        "UPDATE outbox SET state = 'sent', sent_at = $1, recipient_enc = '',"
+        f" claimed_until_at = NULL, last_error = NULL WHERE id IN ({marks})"
+        " AND state = 'pending'",
         now,
+        *message_ids,
     )
 
 

@@ -1,0 +1,101 @@
+"""The one catalog of messages sent to citizens, in Chinese and English.
+
+Pure: no I/O. A use case calls ``check`` before it queues a message, so a wrong
+template name or a missing parameter fails the request that caused it rather
+than a send minutes later; the worker calls ``render`` when it sends.
+
+Parameters go into the text as they are and, for SMS, to the gateway as they
+are: they must already be masked (``张*三``, ``138****1234``), never a full ID
+or phone number. Only the parameters a template names are accepted, so nothing
+else can ride along to a gateway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+class TemplateError(ValueError):
+    """An unknown template, or parameters that do not match the template's."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    subject: str  # an e-mail's subject; SMS sends only the text
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    params: tuple[str, ...]
+    zh: Rendered  # str.format patterns over ``params``
+    en: Rendered
+
+
+CATALOG: Mapping[str, Template] = {
+    "ticket_issued": Template(
+        ("hall", "number", "service", "ahead"),
+        Rendered(
+            "取号成功 {number}",
+            "【{hall}】您已取号 {number}（{service}），前面还有 {ahead} 人。请留意叫号。",
+        ),
+        Rendered(
+            "Ticket {number}",
+            "{hall}: your ticket is {number} ({service}); {ahead} people are ahead of you."
+            " Please watch for your call.",
+        ),
+    ),
+    "advance_notice": Template(
+        ("hall", "number", "ahead"),
+        Rendered(
+            "即将叫号 {number}",
+            "【{hall}】{number} 号：前面还有 {ahead} 人，请回到大厅。",
+        ),
+        Rendered(
+            "Ticket {number}: nearly your turn",
+            "{hall}: ticket {number}, {ahead} people ahead of you. Please come back to the hall.",
+        ),
+    ),
+    "called": Template(
+        ("number", "window"),
+        Rendered("请 {number} 号办理", "请 {number} 号到 {window}号窗口办理"),
+        Rendered("Ticket {number} is called", "Ticket {number}, please go to window {window}."),
+    ),
+    "sign_in_code": Template(
+        ("code", "minutes"),
+        Rendered(
+            "一窗通登录验证码",
+            "您的登录验证码是 {code}，{minutes} 分钟内有效。请勿告诉他人。",
+        ),
+        Rendered(
+            "OneWindow sign-in code",
+            "Your sign-in code is {code}, valid for {minutes} minutes. Do not share it.",
+        ),
+    ),
+}
+
+
+def check(template: str, params: Mapping[str, Any]) -> Template:
+    """The template, if ``params`` are exactly the ones it takes; else ``TemplateError``."""
+    t = CATALOG.get(template)
+    if t is None:
+        raise TemplateError(f"unknown message template {template!r}")
+    missing = [p for p in t.params if p not in params]
+    extra = sorted(set(params) - set(t.params))
+    if missing or extra:
+        raise TemplateError(
+            f"template {template!r} takes {', '.join(t.params)}"
+            + (f"; missing {', '.join(missing)}" if missing else "")
+            + (f"; unknown {', '.join(extra)}" if extra else "")
+        )
+    return t
+
+
+def render(template: str, lang: str, params: Mapping[str, Any]) -> Rendered:
+    """The message in ``lang`` (English for ``en``/``en-*``; Chinese otherwise)."""
+    t = check(template, params)
+    pattern = t.en if lang.lower().startswith("en") else t.zh
+    values = {k: str(params[k]) for k in t.params}
+    return Rendered(pattern.subject.format_map(values), pattern.text.format_map(values))
