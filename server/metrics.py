@@ -81,6 +81,12 @@ class Metrics:
             "onewindow_notify_pending", "Messages waiting in the outbox", ["channel"],
             registry=self.registry,
         )  # fmt: skip
+        self.redis_up = Gauge(
+            "onewindow_redis_up",
+            "1 while this process's Redis bus is subscribed, 0 while it runs on its own;"
+            " absent without Redis",
+            registry=self.registry,
+        )
         self.notify_outbox_age = Gauge(
             "onewindow_notify_outbox_age_seconds",
             "Age of the oldest message waiting in the outbox (0 when none)",

@@ -33,6 +33,9 @@ async def healthz(request: Request, _: Any) -> Response:
 
 async def metrics(request: Request, _: Any) -> Response:
     st = state(request)
+    healthy = getattr(st.ctx.bus, "healthy", None)  # only the Redis bus has one
+    if healthy is not None:
+        st.metrics.redis_up.set(1 if healthy else 0)
     for hall in await st.ctx.store.halls():
         info = await st.ctx.hall(hall.id)
         counts = await st.ctx.store.waiting_counts(hall.id)

@@ -329,6 +329,9 @@ async def test_redis_down_behind_nginx_tickets_and_calls_go_on_with_a_warning(
             async with board(chromium, f"{s.nginx.base_url}/display/{hall}?voice=0") as page:
                 on, _ = await holder(s, 1)
                 filled_before = await gap_fills(on, hall)
+                for srv in (s.a, s.b):
+                    async with direct(srv) as d:
+                        assert await d.metric("onewindow_redis_up") == 1
                 await private_redis.kill()
                 # Round robin: these land on both processes in turn.
                 for _ in range(3):
@@ -350,6 +353,9 @@ async def test_redis_down_behind_nginx_tickets_and_calls_go_on_with_a_warning(
                 # The fallback in the board's process's figures: events the bus did not
                 # bring, read from the database.
                 assert await gap_fills(on, hall) > filled_before
+                for srv in (s.a, s.b):
+                    async with direct(srv) as d:
+                        assert await d.metric("onewindow_redis_up") == 0
 
 
 async def gap_fills(srv: ServerProcess, hall: str) -> float:
