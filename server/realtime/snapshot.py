@@ -127,9 +127,9 @@ class Snapshots:
         assert t is not None
         return await self.ticket_status(t)
 
-    async def ticket_status(self, t: Ticket) -> dict[str, Any]:
+    async def ticket_status(self, t: Ticket, ahead: int | None = None) -> dict[str, Any]:
         """The same shape as the HTTP API's TicketStatus."""
-        view = await self.tickets.view(t)
+        view = await self.tickets.view(t, ahead)
         return (await ticket_status(self.ctx, view)).model_dump(mode="json")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from collections.abc import Iterable
 from typing import Any
 
@@ -157,6 +158,31 @@ async def people_ahead(c: Conn, t: Ticket) -> int:
         t.hall_id, t.target_window_id or t.service, int(t.priority), t.queue_at, t.seq_no,
     )  # fmt: skip
     return int(n)
+
+
+async def places(c: Conn, hall_id: str, waiting: Iterable[Ticket]) -> dict[str, int]:
+    """people_ahead() of many waiting tickets of a hall: one read per queue, not per ticket.
+
+    Each queue's waiting tickets come back in dispatch order; a ticket's place is how
+    many sort before it, the same count people_ahead() makes.
+    """
+    queues: dict[tuple[bool, str], list[Ticket]] = {}
+    for t in waiting:
+        key = (t.target_window_id is not None, t.target_window_id or t.service)
+        queues.setdefault(key, []).append(t)
+    out: dict[str, int] = {}
+    for (targeted, name), mine in queues.items():
+        queue = "target_window_id = $2" if targeted else "target_window_id IS NULL AND service = $2"
+        found = await c.fetch(
+            f"SELECT priority, queue_at, seq_no FROM tickets WHERE hall_id = $1 AND {queue}"
+            " AND state = 'waiting' ORDER BY priority, queue_at, seq_no",
+            hall_id,
+            name,
+        )
+        keys = [(int(r["priority"]), r["queue_at"], int(r["seq_no"])) for r in found]
+        for t in mine:
+            out[t.id] = bisect_left(keys, (int(t.priority), t.queue_at, t.seq_no))
+    return out
 
 
 def user(r: Row) -> User:

@@ -195,10 +195,12 @@ class Tickets:
                 "取号过于频繁，请稍后再试",
             )
 
-    async def view(self, t: Ticket) -> TicketView:
+    async def view(self, t: Ticket, ahead: int | None = None) -> TicketView:
+        """The ticket with its place; ``ahead`` when the caller already counted it."""
         if t.state is not TicketState.WAITING:
             return TicketView(t, 0, 0)
-        ahead = await self.ctx.store.people_ahead(t)
+        if ahead is None:
+            ahead = await self.ctx.store.people_ahead(t)
         return TicketView(t, ahead, await self._eta(t, ahead))
 
     async def _eta(self, t: Ticket, ahead: int) -> int:
