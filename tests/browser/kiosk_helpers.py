@@ -4,20 +4,15 @@ prints and speech recorded, and an administrator to configure the hall."""
 from __future__ import annotations
 
 import json
-import secrets
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from playwright.async_api import Browser, Page
 
-from server.auth import hash_password
-from server.domain.model import Role, User
-from server.store.store import Store
 from tests.browser.conftest import HARNESS_EVAL
 from tests.browser.displays import LANDSCAPE, SPEECH_STUB
 from tests.conftest import PASSWORD
@@ -131,19 +126,6 @@ async def kiosk_page(
     finally:
         await context.close()
     assert not errors, errors
-
-
-async def make_admin(pg_url: str) -> str:
-    """An administrator, written straight into the store (no API can make the first one)."""
-    store = Store.from_url(pg_url)
-    await store.open()
-    try:
-        name = f"adm-{secrets.token_hex(4)}"
-        user = User(f"u-{name}", name, "测试管理员", Role.ADMIN, None, hash_password(PASSWORD))
-        await store.add_user(user, datetime.now(UTC))
-        return name
-    finally:
-        await store.close()
 
 
 async def admin_patch(base: str, admin: str, path: str, body: dict[str, Any]) -> None:

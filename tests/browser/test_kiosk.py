@@ -19,9 +19,9 @@ from tests.browser.kiosk_helpers import (
     admin_patch,
     id_number,
     kiosk_page,
-    make_admin,
     wrong_check,
 )
+from tests.browser.test_admin import make_admin
 from tests.conftest import HallFixture
 from tests.system.server_proc import ServerProcess
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,6 +17,7 @@ import pytest
 from server.realtime.client import OneWindowClient
 from server.store.store import Store
 from tests.conftest import PASSWORD, REDIS_URL, HallFixture, make_hall
+from tests.realtime.ws_helpers import Api
 from tests.system.server_proc import ServerProcess
 
 ALL_DAY = {d: [["00:00", "23:59"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
@@ -144,3 +145,10 @@ async def stop_client(client: OneWindowClient, task: asyncio.Task[None]) -> None
 @pytest.fixture
 async def pg_hall(pg_url: str) -> HallFixture:
     return await seed_hall(pg_url)
+
+
+@pytest.fixture
+async def api(server: ServerProcess) -> AsyncIterator[Api]:
+    """The HTTP API of the module's ``server`` fixture."""
+    async with Api(server.base_url) as a:
+        yield a

@@ -5,14 +5,14 @@ One server for the module; every test seeds a hall of its own.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.conftest import HallFixture
 from tests.realtime.conftest import running, server_env
-from tests.realtime.ws_helpers import Api, RawWS
+from tests.realtime.ws_helpers import Api, RawWS, ws_url
 from tests.system.server_proc import ServerProcess
 
 
@@ -20,16 +20,6 @@ from tests.system.server_proc import ServerProcess
 def server(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     with running(tmp_path_factory.mktemp("ws-auth"), server_env(pg_url)) as srv:
         yield srv
-
-
-@pytest.fixture
-async def api(server: ServerProcess) -> AsyncIterator[Api]:
-    async with Api(server.base_url) as a:
-        yield a
-
-
-def ws_url(server: ServerProcess) -> str:
-    return server.base_url.replace("http://", "ws://") + "/ws"
 
 
 async def refused(ws: RawWS, topic: str, **extra: Any) -> str:

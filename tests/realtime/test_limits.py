@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,7 +18,7 @@ import pytest
 from server.realtime.limits import LimitClose
 from tests.conftest import HallFixture
 from tests.realtime.conftest import running, server_env, start_client, stop_client
-from tests.realtime.ws_helpers import Api, RawWS
+from tests.realtime.ws_helpers import Api, RawWS, ws_url
 from tests.system.server_proc import ServerProcess
 
 MAX_BYTES = 1024
@@ -39,16 +39,6 @@ def server(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Se
     )
     with running(tmp_path_factory.mktemp("ws-limits"), env) as srv:
         yield srv
-
-
-@pytest.fixture
-async def api(server: ServerProcess) -> AsyncIterator[Api]:
-    async with Api(server.base_url) as a:
-        yield a
-
-
-def ws_url(server: ServerProcess) -> str:
-    return server.base_url.replace("http://", "ws://") + "/ws"
 
 
 def fresh_address() -> str:

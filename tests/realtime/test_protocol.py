@@ -5,7 +5,7 @@ resuming across epochs, heartbeats, graceful shutdown, and the embedded SQLite b
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from server.realtime.commands import OPS
 from server.realtime.protocol import CloseCode
 from tests.conftest import HallFixture
 from tests.realtime.conftest import running, seed_hall, server_env
-from tests.realtime.ws_helpers import Api, RawWS
+from tests.realtime.ws_helpers import Api, RawWS, ws_url
 from tests.system.server_proc import ServerProcess
 
 HEARTBEAT_S = 0.5
@@ -28,16 +28,6 @@ def server(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Se
     env = server_env(pg_url, ONEWINDOW_WS_HEARTBEAT_S=str(HEARTBEAT_S))
     with running(tmp_path_factory.mktemp("ws-protocol"), env) as srv:
         yield srv
-
-
-@pytest.fixture
-async def api(server: ServerProcess) -> AsyncIterator[Api]:
-    async with Api(server.base_url) as a:
-        yield a
-
-
-def ws_url(server: ServerProcess) -> str:
-    return server.base_url.replace("http://", "ws://") + "/ws"
 
 
 # --- console commands ----------------------------------------------------------------

@@ -18,12 +18,14 @@ from server.domain.model import Role, User
 from server.store.store import Store
 from tests.conftest import PASSWORD, HallFixture
 from tests.realtime.conftest import running, server_env
-from tests.realtime.ws_helpers import Api, RawWS
+from tests.realtime.ws_helpers import Api, RawWS, ws_url
 from tests.system.server_proc import ServerProcess
 
 
 @pytest.fixture(scope="module")
-def pair(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+def pair(
+    pg_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[ServerProcess, ServerProcess]]:
     base = tmp_path_factory.mktemp("revocation")
     env = server_env(pg_url)
     with running(Path(base), env, "a") as a, running(Path(base), env, "b") as b:
@@ -48,10 +50,6 @@ async def _admin(pg_url: str, hall: HallFixture) -> str:
         return name
     finally:
         await store.close()
-
-
-def ws_url(server: ServerProcess) -> str:
-    return server.base_url.replace("http://", "ws://") + "/ws"
 
 
 async def _closed_within(ws: RawWS, seconds: float) -> int | None:
@@ -104,7 +102,9 @@ async def test_a_disabled_user_cannot_sign_in_and_sign_ins_are_audited(
     assert bad.status_code == 401
     r = await a.call("PATCH", f"/api/admin/users/{clerk.id}", {"enabled": False}, admin)
     assert r.status_code == 200, r.text
-    off = await a.client.post("/api/auth/login", json={"username": clerk.username, "password": PASSWORD})
+    off = await a.client.post(
+        "/api/auth/login", json={"username": clerk.username, "password": PASSWORD}
+    )
     assert off.status_code == 403 and off.json()["error"]["code"] == "user_disabled"
     log = await a.call("GET", f"/api/audit?hall={pg_hall.id}&target={clerk.username}", None, admin)
     entries = log.json()["entries"]

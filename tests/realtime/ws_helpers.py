@@ -14,6 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from websockets.asyncio.client import ClientConnection, connect
 
 from tests.conftest import PASSWORD
+from tests.system.server_proc import ServerProcess
 
 Msg = dict[str, Any]
 
@@ -178,3 +179,8 @@ class Api:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+def ws_url(server: ServerProcess) -> str:
+    """The /ws address of a server process."""
+    return server.base_url.replace("http://", "ws://") + "/ws"

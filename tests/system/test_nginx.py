@@ -26,13 +26,13 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 from websockets.asyncio.client import ClientConnection, connect
 
 from server.proxy import TrustedProxies
 from server.realtime.client import OneWindowClient
 from server.settings import Settings
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, HARNESS_EVAL
+from tests.browser.conftest import HARNESS_EVAL, chromium
 from tests.conftest import HallFixture
 from tests.private_redis import PrivateRedis
 from tests.realtime.conftest import (
@@ -65,19 +65,15 @@ async def hall_fx(pg_url: str) -> HallFixture:
 
 
 @pytest.fixture
-async def chromium() -> AsyncIterator[Browser]:
-    async with async_playwright() as pw:
-        b = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            await b.close()
+async def browser() -> AsyncIterator[Browser]:
+    async with chromium() as b:
+        yield b
 
 
 @contextlib.asynccontextmanager
-async def board(chromium: Browser, url: str) -> AsyncIterator[Page]:
+async def board(browser: Browser, url: str) -> AsyncIterator[Page]:
     """The hall board as a TV's browser opens it: through nginx, over TLS, no test routing."""
-    context = await chromium.new_context(ignore_https_errors=True, bypass_csp=HARNESS_EVAL)
+    context = await browser.new_context(ignore_https_errors=True, bypass_csp=HARNESS_EVAL)
     page = await context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -98,7 +94,7 @@ async def shows(page: Page, number: str, timeout: float = 5.0) -> None:
 
 
 async def test_a_call_on_one_process_reaches_the_board_and_a_client_on_the_other(
-    tmp_path: Path, pg_url: str, hall_fx: HallFixture, chromium: Browser
+    tmp_path: Path, pg_url: str, hall_fx: HallFixture, browser: Browser
 ) -> None:
     # Store polls far out: only the Redis bus can carry A's call to B in time.
     env = env_for(pg_url, ONEWINDOW_WS_POLL_S="30")
@@ -116,7 +112,7 @@ async def test_a_call_on_one_process_reaches_the_board_and_a_client_on_the_other
             assert r.status_code == 200 and "content-security-policy" in r.headers
             assert r.headers["strict-transport-security"] == "max-age=31536000"
 
-            async with board(chromium, f"{s.nginx.base_url}/display/{hall}?voice=0") as page:
+            async with board(browser, f"{s.nginx.base_url}/display/{hall}?voice=0") as page:
                 _, other = await holder(s, 1)
                 async with RawWS(await _tls_ws(s)) as ws:
                     await ws.subscribe(f"hall:{hall}")
@@ -235,7 +231,7 @@ async def test_a_process_killed_mid_calls_its_board_and_console_resume_on_the_ot
     tmp_path: Path,
     pg_url: str,
     hall_fx: HallFixture,
-    chromium: Browser,
+    browser: Browser,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     env = env_for(pg_url, ONEWINDOW_WS_HEARTBEAT_S="2")
@@ -246,7 +242,7 @@ async def test_a_process_killed_mid_calls_its_board_and_console_resume_on_the_ot
         monkeypatch.setenv("SSL_CERT_FILE", str(s.cert))
         async with s.api() as api:
             await api.post(f"/api/windows/{w1}/open", user=clerk)
-            async with board(chromium, f"{s.nginx.base_url}/display/{hall}?voice=0") as page:
+            async with board(browser, f"{s.nginx.base_url}/display/{hall}?voice=0") as page:
                 victim, survivor = await holder(s, 1)
                 (console, console_task), rec = await _console_on(
                     s, victim, await api.token(clerk), topic, w1
@@ -319,14 +315,14 @@ async def test_redis_down_behind_nginx_tickets_and_calls_go_on_with_a_warning(
     pg_url: str,
     hall_fx: HallFixture,
     private_redis: PrivateRedis,
-    chromium: Browser,
+    browser: Browser,
 ) -> None:
     env = env_for(pg_url, ONEWINDOW_REDIS_URL=private_redis.url)
     hall, w1, clerk = hall_fx.id, hall_fx.window(1), hall_fx.clerk(1).username
     with site(tmp_path, env) as s:
         async with s.api() as api:
             await api.post(f"/api/windows/{w1}/open", user=clerk)
-            async with board(chromium, f"{s.nginx.base_url}/display/{hall}?voice=0") as page:
+            async with board(browser, f"{s.nginx.base_url}/display/{hall}?voice=0") as page:
                 on, _ = await holder(s, 1)
                 filled_before = await gap_fills(on, hall)
                 for srv in (s.a, s.b):
