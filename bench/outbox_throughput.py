@@ -29,8 +29,8 @@ import httpx
 import uvloop
 
 from bench.common import free_port, fresh_database
+from server.domain.message import SMS, Message
 from server.metrics import Metrics
-from server.notify.message import SMS, Message
 from server.notify.templates import render
 from server.notify.worker import Notifier
 from server.settings import Settings

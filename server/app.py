@@ -43,7 +43,7 @@ from .realtime.revocation import SessionWatch
 from .realtime.snapshot import Snapshots
 from .security import SecurityHeaders
 from .settings import Settings
-from .store import sessions_sql
+from .store import outbox_sql, sessions_sql
 from .store.store import Store
 from .usecases.audit_log import AuditLog
 from .usecases.citizens import Citizens, CodeLimits
@@ -70,6 +70,7 @@ ENDPOINTS = (
     *routes_citizen.ENDPOINTS,
 )
 DAY_END_CHECK_S = 60.0
+OUTBOX_KEEP_DAYS = 30
 TRIM_EVERY_S = 3600.0  # the audit retention is counted in days: hourly is plenty
 
 
@@ -256,3 +257,8 @@ async def _trim_logs(st: AppState) -> None:
                  st.settings.audit_retention_days)  # fmt: skip
     async with st.ctx.store.db.transaction() as c:
         await sessions_sql.purge(c, now - timedelta(days=7))
+        # What was texted to whom is no business of the hall's after a month.
+        gone = await outbox_sql.purge(c, now - timedelta(days=OUTBOX_KEEP_DAYS))
+    if gone:
+        log.info("outbox: forgot %d messages sent or failed over %d days ago", gone,
+                 OUTBOX_KEEP_DAYS)  # fmt: skip

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from .notify.message import KINDS
+from .domain.message import KINDS
 from .store.tx import StoredEvent
 
 _CALLS = {"ticket.called": "call", "ticket.recalled": "recall", "ticket.called_back": "call_back"}

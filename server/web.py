@@ -128,7 +128,9 @@ class Pages:
                 raise OneWindowError("unknown_ticket", "no such ticket", "没有该号票")
             info = await st.ctx.hall(hall_id)
             svc = await st.ctx.service(hall_id, t.service)
-        except OneWindowError:
+        except OneWindowError as err:
+            if err.status >= 500:  # the database is down: say so, not "no such ticket"
+                return self._missing(err)
             # A wrong token tells nothing: the same page as no such ticket.
             return self._missing(OneWindowError("unknown_ticket", "no such ticket", "没有该号票"))
         base = public_base(request)

@@ -36,7 +36,7 @@ async def request_code(request: Request, body: schemas.CodeRequest) -> Response:
 
 
 async def sign_in(request: Request, body: schemas.CitizenSignIn) -> Response:
-    done = await state(request).citizens.sign_in(body.phone, body.code)
+    done = await state(request).citizens.sign_in(body.phone, body.code, client_address(request))
     return ok(
         schemas.CitizenSession(
             token=done.token, phone_masked=done.citizen.phone_masked, expires_at=done.expires_at

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -174,17 +175,16 @@ class Notifier:
     def _open(self, m: Claimed) -> Outgoing:
         try:
             recipient = self._store.sealer.open(m.recipient_enc, outbox_sql.RECIPIENT)
+            params = json.loads(self._store.sealer.open(m.params_enc, outbox_sql.PARAMS))
         except SealError as exc:
             raise SendError(
-                "recipient does not open with this server's secret", permanent=True
+                "the message does not open with this server's secret", permanent=True
             ) from exc
         try:
-            rendered = templates.render(m.template, m.lang, m.params)
+            rendered = templates.render(m.template, m.lang, params)
         except templates.TemplateError as exc:
             raise SendError(str(exc), permanent=True) from exc
-        return Outgoing(
-            m.id, m.idem_key, m.channel, recipient, m.template, m.lang, m.params, rendered
-        )
+        return Outgoing(m.id, m.idem_key, m.channel, recipient, m.template, m.lang, params, rendered)
 
     async def _deliver(self, m: Claimed) -> None:
         error: SendError | None = None

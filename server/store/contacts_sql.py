@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from ..crypto import Sealer
+from ..crypto import Sealer, SealError
 from ..domain.model import Ticket
 from . import rows
 from .db import Conn, Row
 
 TICKET_PHONE = "ticket.phone"  # what a ticket's sealed phone is bound to
 CITIZEN_PHONE = "citizen.phone"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,20 +44,31 @@ async def of_ticket(c: Conn, sealer: Sealer, ticket_id: str) -> Contact | None:
     return None if r is None else _contact(sealer, r)
 
 
-async def awaiting_advance(c: Conn, sealer: Sealer, hall_id: str, service: str) -> list[
-    tuple[Ticket, Contact]
-]:  # fmt: skip
-    """Waiting tickets of a service whose holder has not yet been told to come back."""
+async def front_to_tell(
+    c: Conn, sealer: Sealer, hall_id: str, service: str, places: int
+) -> list[tuple[Ticket, int, Contact]]:
+    """The first ``places`` waiting tickets of a service's queue, in dispatch order: those
+    whose holder gave a phone and has not been told to come back, with people ahead.
+
+    One read of the front of the queue, and only the phones to be texted opened: this
+    runs in every call's transaction."""
     found = await c.fetch(
-        f"SELECT {rows.TICKET_COLUMNS_T}, c.phone_enc, c.lang, c.advance_sent"
-        " FROM tickets t JOIN ticket_contacts c ON c.ticket_id = t.id"
+        f"SELECT {rows.TICKET_COLUMNS_T}, c.ticket_id, c.phone_enc, c.lang, c.advance_sent"
+        " FROM tickets t LEFT JOIN ticket_contacts c ON c.ticket_id = t.id"
         " WHERE t.hall_id = $1 AND t.service = $2 AND t.state = 'waiting'"
-        " AND c.advance_sent = $3",
+        " AND t.target_window_id IS NULL"
+        f" ORDER BY t.priority, t.queue_at, t.seq_no LIMIT {int(places)}",
         hall_id,
         service,
-        False,
     )
-    return [(rows.ticket(r), _contact(sealer, {**r, "ticket_id": r["id"]})) for r in found]
+    out = []
+    for ahead, r in enumerate(found):
+        if r["ticket_id"] is None or r["advance_sent"]:
+            continue
+        contact = _contact(sealer, r)
+        if contact is not None:
+            out.append((rows.ticket(r), ahead, contact))
+    return out
 
 
 async def mark_advance_sent(c: Conn, ticket_id: str) -> None:
@@ -92,13 +106,15 @@ async def forget_before(c: Conn, hall_id: str, day: date) -> int:
     return int(n)
 
 
-def _contact(sealer: Sealer, r: Row) -> Contact:
-    return Contact(
-        ticket_id=r["ticket_id"],
-        phone=sealer.open(r["phone_enc"], TICKET_PHONE),
-        lang=r["lang"],
-        advance_sent=bool(r["advance_sent"]),
-    )
+def _contact(sealer: Sealer, r: Row) -> Contact | None:
+    """None when the phone does not open (sealed under another secret): a message is
+    not worth failing a clerk's call for."""
+    try:
+        phone = sealer.open(r["phone_enc"], TICKET_PHONE)
+    except SealError:
+        log.warning("the phone of ticket %s does not open with this secret", r["ticket_id"])
+        return None
+    return Contact(r["ticket_id"], phone, r["lang"], bool(r["advance_sent"]))
 
 
 # --- citizens' accounts and sign-in codes ------------------------------------------------

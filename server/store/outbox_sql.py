@@ -8,13 +8,15 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from ..crypto import Sealer
-from ..notify.message import Message
+from ..domain.message import Message
 from .db import Conn, Dialect, Row
 
 RECIPIENT = "outbox.recipient"  # what a sealed recipient is bound to
+# Sealed too: a sign-in code is a credential for its five minutes, and a database dump
+# must not hand it (or who was texted what) to its reader.
+PARAMS = "outbox.params"
 
 
 async def insert(c: Conn, sealer: Sealer, messages: Sequence[Message], now: datetime) -> None:
@@ -32,7 +34,7 @@ async def insert(c: Conn, sealer: Sealer, messages: Sequence[Message], now: date
             sealer.seal(m.recipient, RECIPIENT),
             m.template,
             m.lang,
-            json.dumps(m.params, ensure_ascii=False, sort_keys=True),
+            sealer.seal(json.dumps(m.params, ensure_ascii=False, sort_keys=True), PARAMS),
             now,
         )
 
@@ -45,7 +47,7 @@ class Claimed:
     recipient_enc: str
     template: str
     lang: str
-    params: dict[str, Any]
+    params_enc: str  # sealed JSON
     attempts: int  # counting this one: a send is counted when it is claimed
 
 
@@ -82,7 +84,7 @@ async def claim(
 def _claimed(r: Row) -> Claimed:
     return Claimed(
         r["id"], r["idem_key"], r["channel"], r["recipient_enc"], r["template"], r["lang"],
-        json.loads(r["params"]), int(r["attempts"]),
+        r["params"], int(r["attempts"]),
     )  # fmt: skip
 
 
@@ -128,3 +130,13 @@ async def backlog(c: Conn) -> Backlog:
     )
     oldest = [r["oldest_at"] for r in found if r["oldest_at"] is not None]
     return Backlog({r["channel"]: int(r["n"]) for r in found}, min(oldest) if oldest else None)
+
+
+async def purge(c: Conn, before: datetime) -> int:
+    """Forget messages sent or failed before ``before``; returns how many."""
+    n = await c.fetchval(
+        "SELECT count(*) FROM outbox WHERE state <> 'pending' AND created_at < $1", before
+    )
+    if n:
+        await c.execute("DELETE FROM outbox WHERE state <> 'pending' AND created_at < $1", before)
+    return int(n)

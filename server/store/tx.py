@@ -15,9 +15,8 @@ from typing import Any
 from ..audit import AuditRecord, Chainer
 from ..crypto import Sealer
 from ..domain.events import NewEvent
+from ..domain.message import Message
 from ..domain.model import Priority, Ticket, Window
-from ..notify import templates
-from ..notify.message import Message
 from . import audit_sql, outbox_sql, rows
 from .db import Conn, Dialect
 
@@ -73,11 +72,7 @@ class Tx:
         self._audits.append(record)
 
     def notify(self, message: Message) -> None:
-        """Queue a message to a citizen: in the outbox with this change, or not at all.
-
-        A template that does not take these parameters fails the change that asked for
-        it, rather than a send long after."""
-        templates.check(message.template, message.params)
+        """Queue a message to a citizen: in the outbox with this change, or not at all."""
         self._messages.append(message)
 
     async def window(self, window_id: str, *, lock: bool = True) -> Window | None:

@@ -7,9 +7,10 @@ only: the ticket number, the window, the hall's name.
 
 from __future__ import annotations
 
+from ..domain.message import SMS, Message
 from ..domain.model import Service, Ticket, Window
-from ..notify.message import SMS, Message
-from ..store import contacts_sql, rows
+from ..notify import templates
+from ..store import contacts_sql
 from ..store.tx import Tx
 from .context import HallInfo
 
@@ -20,7 +21,8 @@ async def issued(
     """Keep the ticket's phone; confirm by SMS if the hall does that."""
     hall = info.hall
     # Already this close to the front: the citizen is in the hall and needs no reminder.
-    told = hall.advance_notice <= 0 or ahead <= hall.advance_notice
+    # (With notices off nobody counts as told, so turning them on later still reaches them.)
+    told = hall.advance_notice > 0 and ahead <= hall.advance_notice
     await contacts_sql.add(tx.conn, tx.sealer, t, phone, lang, advance_sent=told)
     if hall.notify_issued:
         params = {"hall": hall.name, "number": t.number,
@@ -43,12 +45,10 @@ async def queue_moved(tx: Tx, info: HallInfo, service: str) -> None:
     threshold = info.hall.advance_notice
     if threshold <= 0:
         return
-    for t, contact in await contacts_sql.awaiting_advance(
-        tx.conn, tx.sealer, info.hall.id, service
-    ):
-        ahead = await rows.people_ahead(tx.conn, t)
-        if ahead > threshold:
-            continue
+    front = await contacts_sql.front_to_tell(
+        tx.conn, tx.sealer, info.hall.id, service, threshold + 1
+    )
+    for t, ahead, contact in front:
         await contacts_sql.mark_advance_sent(tx.conn, t.id)
         params = {"hall": info.hall.name, "number": t.number, "ahead": ahead}
         tx.notify(_sms(t, contact.phone, contact.lang, "advance_notice", params, f"advance:{t.id}"))
@@ -57,4 +57,7 @@ async def queue_moved(tx: Tx, info: HallInfo, service: str) -> None:
 def _sms(
     t: Ticket, phone: str, lang: str, template: str, params: dict[str, object], key: str
 ) -> Message:
+    # A template that does not take these parameters fails the change that asked for it,
+    # not a send long after.
+    templates.check(template, params)
     return Message(SMS, phone, template, dict(params), idem_key=key, lang=lang, hall_id=t.hall_id)

@@ -15,13 +15,14 @@ import json
 import math
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..domain import identity
 from ..domain.errors import NotFound, RateLimited, Unauthorized
+from ..domain.message import SMS, Message
 from ..domain.model import Ticket
-from ..notify.message import SMS, Message
+from ..notify import templates
 from ..store import contacts_sql
 from ..store.db import Row
 from .context import Context
@@ -58,8 +59,12 @@ class SignedIn:
 
 @dataclass(frozen=True, slots=True)
 class CodeLimits:
-    per_phone: Limit
+    per_phone: Limit  # codes sent
     per_client: Limit
+    # Sign-in attempts per client, and wrong codes per phone across all its codes: five
+    # tries a code would otherwise add up to thousands of guesses a day.
+    sign_in_client: Limit = field(default_factory=lambda: Limit(30, 600))
+    wrong_per_day: Limit = field(default_factory=lambda: Limit(10, 86400))
 
 
 class Citizens:
@@ -82,6 +87,7 @@ class Citizens:
         phone = identity.validate_phone(raw_phone)
         fp = self._fp(phone)
         now = self.ctx.clock()
+        await self._not_locked_today(fp)
         async with self.ctx.store.db.reader() as c:
             last = await contacts_sql.code_row(c, fp)
         if last is not None and (wait := RESEND_S - (now - last["created_at"]).total_seconds()) > 0:
@@ -95,14 +101,20 @@ class Citizens:
         async with self.ctx.store.write("", now) as tx:
             await contacts_sql.put_code(tx.conn, fp, self._code_hash(fp, code), now,
                                         now + timedelta(minutes=CODE_MINUTES))  # fmt: skip
-            tx.notify(Message(SMS, phone, "sign_in_code", {"code": code, "minutes": CODE_MINUTES},
-                              idem_key=f"code:{fp}:{uuid.uuid4().hex}", lang=lang))  # fmt: skip
+            params = {"code": code, "minutes": CODE_MINUTES}
+            templates.check("sign_in_code", params)
+            # A random key: nothing in the outbox ties a code to a phone.
+            tx.notify(Message(SMS, phone, "sign_in_code", params,
+                              idem_key=f"code:{uuid.uuid4().hex}", lang=lang))  # fmt: skip
         return CodeSent(CODE_MINUTES * 60, RESEND_S)
 
-    async def sign_in(self, raw_phone: str, code: str) -> SignedIn:
+    async def sign_in(self, raw_phone: str, code: str, client: str) -> SignedIn:
         phone = identity.validate_phone(raw_phone)
         fp = self._fp(phone)
         now = self.ctx.clock()
+        if not await self.limiter.hit(f"sign-in:{client}", self.limits.sign_in_client):
+            raise _too_soon(self.limiter.retry_after(self.limits.sign_in_client))
+        await self._not_locked_today(fp)
         found: Row | None = None
         async with self.ctx.store.write("", now) as tx:
             row = await contacts_sql.code_row(tx.conn, fp, tx.dialect.for_update)
@@ -121,11 +133,22 @@ class Citizens:
                 await contacts_sql.citizen_signed_in(tx.conn, found["id"], now)
         # Raised after commit: a wrong try must be counted, not rolled back with the error.
         if problem is not None:
+            if problem.code in ("code_wrong", "code_locked"):
+                await self.limiter.hit(f"code-wrong:{fp}", self.limits.wrong_per_day)
             raise problem
         assert found is not None
         citizen = Citizen(found["id"], phone, fp)
         expires = now + self.ttl
         return SignedIn(self._token(citizen.id, now, expires), citizen, expires)
+
+    async def _not_locked_today(self, fp: str) -> None:
+        if await self.limiter.over(f"code-wrong:{fp}", self.limits.wrong_per_day):
+            wait = self.limiter.retry_after(self.limits.wrong_per_day)
+            raise RateLimited(
+                "code_locked_today", "too many wrong codes for this phone; try again later",
+                f"该手机号验证码错误次数过多，请 {math.ceil(wait / 3600)} 小时后再试",
+                field="phone", details={"retry_after": wait},
+            )  # fmt: skip
 
     def _token(self, citizen_id: str, now: datetime, expires: datetime) -> str:
         body = {"c": citizen_id, "i": now.timestamp(), "e": int(expires.timestamp())}

@@ -42,6 +42,10 @@ class RateLimiter(Protocol):
         """Seconds until the current window of ``limit`` ends."""
         ...
 
+    async def over(self, key: str, limit: Limit) -> bool:
+        """Whether the key is at its limit now, without counting a request."""
+        ...
+
 
 class MemoryRateLimiter:
     def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
@@ -61,6 +65,10 @@ class MemoryRateLimiter:
 
     def retry_after(self, limit: Limit) -> int:
         return max(1, limit.seconds - int(self._now() % limit.seconds))
+
+    async def over(self, key: str, limit: Limit) -> bool:
+        start, count = self._windows.get(key, (None, 0))
+        return start == int(self._now() // limit.seconds) and count >= limit.count
 
 
 class RedisRateLimiter:
@@ -90,3 +98,11 @@ class RedisRateLimiter:
 
     def retry_after(self, limit: Limit) -> int:
         return max(1, limit.seconds - int(time.time() % limit.seconds))
+
+    async def over(self, key: str, limit: Limit) -> bool:
+        name = f"{self._prefix}rl:{key}:{int(time.time() // limit.seconds)}"
+        try:
+            count = await self._redis.get(name)
+        except (RedisError, OSError):
+            return await self._fallback.over(key, limit)
+        return int(count or 0) >= limit.count

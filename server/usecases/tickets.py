@@ -6,11 +6,10 @@ import hashlib
 import hmac
 import logging
 import secrets
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import datetime
 
 from .. import audit
-from ..auth import verify_password
 from ..domain import access, identity
 from ..domain import ticket as tk
 from ..domain.dispatch import estimate_wait_minutes
@@ -19,6 +18,7 @@ from ..domain.events import ticket_event, transferred_event
 from ..domain.model import KIND_PRIORITY, Actor, Channel, Ticket, TicketKind, TicketState
 from ..store import contacts_sql
 from . import citizen_messages
+from . import green_channel as green
 from .context import Context
 from .estimate import WaitEstimator
 from .issuing import Draft, IssueBatcher
@@ -27,8 +27,6 @@ from .ratelimit import Limit, RateLimiter
 log = logging.getLogger(__name__)
 
 _CHANNEL_ZH = {Channel.KIOSK: "取号机", Channel.PHONE: "手机", Channel.WINDOW: "窗口"}
-GREEN_REASONS = ("elderly", "disabled", "pregnant", "military")
-ELDERLY_AGE = 70
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +53,6 @@ class TicketView:
 class Limits:
     per_client: Limit
     per_id: Limit
-    pin_tries: Limit = field(default_factory=lambda: Limit(5, 300))
 
 
 def token_hash(token: str) -> str:
@@ -68,6 +65,7 @@ class Tickets:
         self.limiter = limiter
         self.limits = limits
         self.batcher = IssueBatcher(ctx)
+        self.pins = green.GuidePins(limiter)
         self.estimator = WaitEstimator(ctx)
 
     async def issue(
@@ -115,10 +113,10 @@ class Tickets:
         fp = identity.fingerprint(self.ctx.secret, id_number) if id_number else None
         await self._rate_limit(client, fp, staff)
         if req.kind is TicketKind.GREEN:
-            guided = req.staff_pin is not None and await self._check_pin(
-                info.hall.green_pin_hash, req.staff_pin, client
+            guided = req.staff_pin is not None and await self.pins.check(
+                info.hall, req.channel, req.staff_pin, client
             )
-            self._check_green(req, id_number, day, staff or guided)
+            green.check(req.green_reason, id_number, day, staff or guided)
 
         token = secrets.token_urlsafe(18)
         draft = Draft(
@@ -138,49 +136,6 @@ class Tickets:
         issued = await self.batcher.submit(hall_id, draft)
         t, ahead = issued.ticket, issued.people_ahead
         return TicketView(t, ahead, await self._eta(t, ahead)), token
-
-    def _check_green(
-        self, req: IssueRequest, id_number: str | None, day: date, staff: bool
-    ) -> None:
-        if req.green_reason not in GREEN_REASONS:
-            raise InvalidInput(
-                "green_reason_required",
-                f"a green-channel ticket needs a reason: one of {', '.join(GREEN_REASONS)}",
-                "绿色通道取号须说明类别：高龄、残疾、孕妇或军人",
-            )
-        if staff:
-            return
-        # Age is the one reason a kiosk can check; the others need a hall guide's PIN.
-        if req.green_reason != "elderly":
-            raise Forbidden(
-                "green_needs_staff",
-                "this green channel is given by a hall guide (staff PIN) or at a window",
-                "该类绿色通道须由大厅引导员输入授权码，或到窗口办理",
-            )
-        if id_number is None or identity.age_on(id_number, day) < ELDERLY_AGE:
-            raise Forbidden(
-                "green_not_eligible",
-                f"the elderly green channel is for citizens aged {ELDERLY_AGE} or over",
-                f"高龄绿色通道仅限 {ELDERLY_AGE} 周岁及以上老人，请出示身份证号",
-            )
-
-    async def _check_pin(self, pin_hash: str | None, pin: str, client: str) -> bool:
-        if pin_hash is None:
-            raise Forbidden(
-                "staff_pin_unset", "this hall has no green-channel PIN",
-                "本大厅未设置绿色通道授权码，请到窗口办理",
-            )  # fmt: skip
-        if not await self.limiter.hit(f"pin:{client}", self.limits.pin_tries):
-            wait = self.limiter.retry_after(self.limits.pin_tries)
-            raise RateLimited(
-                "rate_limited", f"too many PIN tries; wait {wait} s",
-                f"授权码尝试过多，请 {wait} 秒后再试", details={"retry_after": wait},
-            )  # fmt: skip
-        if not verify_password(pin, pin_hash):
-            raise Forbidden(
-                "staff_pin_wrong", "wrong staff PIN", "授权码不正确", field="staff_pin"
-            )
-        return True
 
     async def _rate_limit(self, client: str, fp: str | None, staff: bool) -> None:
         if staff:
@@ -290,6 +245,8 @@ class Tickets:
             )
             await tx.update_ticket(t)
             tx.emit(transferred_event(t, None, keep_place))
+            # The queue it left is one shorter: somebody there may now be close enough.
+            await citizen_messages.queue_moved(tx, await self.ctx.hall(t.hall_id), current.service)
             tx.audit(audit.record(actor, t.hall_id, "ticket.move", t.id, number=t.number,
                                   service=t.service, window=window_id, keep_place=keep_place,
                                   reason=reason))  # fmt: skip

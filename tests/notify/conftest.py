@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from server.domain.message import SMS, Message
 from server.metrics import Metrics
-from server.notify.message import SMS, Message
 from server.notify.worker import Notifier
 from server.settings import Settings
 from server.store.store import Store

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from server.domain.message import EMAIL, Message
 from server.notify.channels import (
     HttpSmsGateway,
     Outgoing,
@@ -17,7 +18,6 @@ from server.notify.channels import (
     mask_recipient,
     parse_templates,
 )
-from server.notify.message import EMAIL, Message
 from server.notify.templates import render
 from server.store.store import Store
 from tests.conftest import FakeClock
@@ -134,3 +134,12 @@ def test_mask_recipient() -> None:
     assert mask_recipient("zhang.san@example.cn") == "z***@example.cn"
     assert mask_recipient("12345") == "*****"
     assert "12345678901" not in mask_recipient("0012345678901")
+
+
+def test_what_a_gateway_echoes_loses_numbers_and_addresses() -> None:
+    """A refusal reason is logged and kept after the recipient is blanked: it must not
+    carry the phone number or the address a gateway or mail server echoed back."""
+    err = SendError("gateway answered 400: invalid mobile 13800001234 for <zhang@example.cn>",
+                    permanent=True)  # fmt: skip
+    assert "13800001234" not in err.reason and "zhang@example.cn" not in err.reason
+    assert err.reason.startswith("gateway answered 400: invalid mobile")

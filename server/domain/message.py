@@ -1,4 +1,5 @@
-"""A message to one citizen, as a use case asks for it inside its transaction."""
+"""A message to one citizen, as a use case asks for it inside its transaction (the
+notifier in server/notify/ sends it)."""
 
 from __future__ import annotations
 
