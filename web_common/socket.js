@@ -26,6 +26,7 @@ export class HallSocket {
     this.refs = 0;
     this.ws = null;
     this.stopped = false;
+    this.parked = false;          // closed idle (4002) with nothing to follow
     this.online = false;
     this.heartbeatMs = 15000;
     this.lastHeard = 0;
@@ -36,6 +37,10 @@ export class HallSocket {
   follow(topic, ticketToken = null) {
     this.topics.set(topic, ticketToken);
     if (this.online) this.#subscribe(topic);
+    if (this.parked && !this.stopped) {
+      this.parked = false;
+      this.#connect();
+    }
   }
 
   unfollow(topic) {
@@ -106,6 +111,11 @@ export class HallSocket {
       this.online = false;
       this.onStatus(ev.code === 4001 ? "unauthorized" : "offline", ev.code);
       if (this.stopped || FINAL.has(ev.code)) return;
+      // Closed for idling with nothing to follow (4002): come back when there is.
+      if (ev.code === 4002 && !this.topics.size && !this.token) {
+        this.parked = true;
+        return;
+      }
       if (ev.code === 4008) this.delay = this.backoff[0];
       this.#retry(wasOnline);
     };
