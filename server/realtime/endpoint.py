@@ -7,7 +7,8 @@ from starlette.websockets import WebSocket
 from ..api.state import client_address, state
 from ..domain.errors import OneWindowError
 from .hub import Hub
-from .limits import LimitClose, auth_failure
+from .limits import auth_failure
+from .protocol import CloseCode
 from .session import Session
 
 
@@ -19,7 +20,7 @@ async def ws_endpoint(websocket: WebSocket) -> None:
     # while a close code tells the client to come back later.
     await websocket.accept()
     if not hub.addresses.take(address, st.settings.ws_max_per_client):
-        code = int(LimitClose.TOO_MANY_CONNECTIONS)
+        code = int(CloseCode.TOO_MANY_CONNECTIONS)
         hub.metrics.ws_closed.labels(str(code)).inc()
         await websocket.close(code, "too many connections from your address; try again later")
         return

@@ -8,7 +8,6 @@ that keeps the connection: losing one topic is kinder than losing them all.
 from __future__ import annotations
 
 import logging
-from enum import IntEnum
 
 from ..domain.errors import Conflict, OneWindowError
 from .protocol import CloseCode
@@ -16,22 +15,10 @@ from .protocol import CloseCode
 log = logging.getLogger(__name__)
 
 
-class LimitClose(IntEnum):
-    # The standard code; the WebSocket layer itself sends it for an oversized frame.
-    MESSAGE_TOO_BIG = 1009
-    # Neither signed in nor subscribed, and silent: reconnect only with something to follow.
-    IDLE = 4002
-    # Mirrors 1013 "try again later": the address holds its share of connections.
-    TOO_MANY_CONNECTIONS = 4013
-    # The standard "try again later": a sign-in could not be checked (the database is
-    # down), which must not read as a bad token (4001, after which clients give up).
-    TRY_AGAIN_LATER = 1013
-
-
 def auth_failure(err: OneWindowError) -> tuple[int, str]:
     """The close code and reason for a sign-in that failed with err."""
     if err.status >= 500:
-        return int(LimitClose.TRY_AGAIN_LATER), "cannot check the sign-in now; try again later"
+        return int(CloseCode.TRY_AGAIN_LATER), "cannot check the sign-in now; try again later"
     return int(CloseCode.UNAUTHORIZED), "invalid or expired token"
 
 

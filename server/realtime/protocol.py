@@ -3,11 +3,15 @@
 Close codes tell a client what to do next:
 
     1000  normal closure               the client asked; do not reconnect
+    1009  message too big              a client bug; reconnect, never resend that message
     1012  service restart              reconnect with back-off and resume
+    1013  try again later              a sign-in could not be checked now; back off, retry
     4000  bad message                  a client bug; do not retry the same message
     4001  unauthorized                 sign in again, then reconnect
+    4002  idle                         reconnect only with a topic to follow or a token
     4008  too slow                     reconnect now and resume from your position
-    4029  too many subscriptions       reconnect with fewer topics
+    4013  too many connections         this address holds its share; back off, retry
+    4029  too many subscriptions       older servers only (now an error reply)
 """
 
 from __future__ import annotations
@@ -24,11 +28,17 @@ from ..domain.errors import InvalidInput
 
 class CloseCode(IntEnum):
     NORMAL = 1000
+    MESSAGE_TOO_BIG = 1009  # the standard code; the WebSocket layer sends it for a big frame
     SERVICE_RESTART = 1012
+    # The standard "try again later": a sign-in could not be checked (the database is
+    # down), which must not read as a bad token (4001, after which clients give up).
+    TRY_AGAIN_LATER = 1013
     BAD_MESSAGE = 4000
     UNAUTHORIZED = 4001
+    IDLE = 4002  # neither signed in nor subscribed, and silent
     TOO_SLOW = 4008
-    TOO_MANY_SUBSCRIPTIONS = 4029
+    TOO_MANY_CONNECTIONS = 4013  # mirrors 1013: the address holds its share of connections
+    TOO_MANY_SUBSCRIPTIONS = 4029  # sent by older servers; now an error reply
 
 
 class _Msg(BaseModel):

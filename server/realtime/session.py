@@ -20,7 +20,7 @@ from ..domain.errors import OneWindowError
 from ..domain.model import Actor
 from .commands import run_command
 from .hub import Hub
-from .limits import LimitClose, auth_failure, too_big, too_many_subscriptions
+from .limits import auth_failure, too_big, too_many_subscriptions
 from .protocol import Auth, CloseCode, Command, Ping, Subscribe, Topic, Unsubscribe, dumps, parse
 from .topics import authorize_topic
 
@@ -149,8 +149,8 @@ class Session:
             self.heard = asyncio.get_running_loop().time()
             # uvicorn's ws_max_size refuses it first; this holds under any ASGI server.
             if too_big(text, max_bytes):
-                self.hub.metrics.ws_closed.labels(str(int(LimitClose.MESSAGE_TOO_BIG))).inc()
-                self.kick(LimitClose.MESSAGE_TOO_BIG, f"messages are limited to {max_bytes} bytes")
+                self.hub.metrics.ws_closed.labels(str(int(CloseCode.MESSAGE_TOO_BIG))).inc()
+                self.kick(CloseCode.MESSAGE_TOO_BIG, f"messages are limited to {max_bytes} bytes")
                 return
             await self._handle(text)
 
@@ -164,8 +164,8 @@ class Session:
         while self.closing is None:
             left = self.heard + idle_s - loop.time()
             if left <= 0 and self.actor is None and not self.topics:
-                self.hub.metrics.ws_closed.labels(str(int(LimitClose.IDLE))).inc()
-                self.kick(LimitClose.IDLE, "idle: sign in or subscribe, then reconnect")
+                self.hub.metrics.ws_closed.labels(str(int(CloseCode.IDLE))).inc()
+                self.kick(CloseCode.IDLE, "idle: sign in or subscribe, then reconnect")
                 return
             await asyncio.sleep(left if left > 0 else idle_s)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from server.realtime.limits import LimitClose
+from server.realtime.protocol import CloseCode
 from tests.conftest import HallFixture
 from tests.realtime.conftest import running, server_env, start_client, stop_client
 from tests.realtime.ws_helpers import Api, RawWS, ws_url
@@ -60,14 +60,14 @@ async def test_a_message_over_the_limit_closes_with_1009(server: ServerProcess) 
         await ws.send("x" * (MAX_BYTES - 10))
         assert (await ws.op("error"))["error"]["code"] == "bad_json"
         await ws.send({"op": "ping", "pad": "y" * (2 * MAX_BYTES)})
-        assert await ws.closed(timeout=10) == int(LimitClose.MESSAGE_TOO_BIG)
+        assert await ws.closed(timeout=10) == int(CloseCode.MESSAGE_TOO_BIG)
 
 
 async def test_the_limit_counts_bytes_not_characters(server: ServerProcess) -> None:
     async with await open_from(server, fresh_address()) as ws:
         await ws.op("welcome")
         await ws.send("窗" * (MAX_BYTES // 2))  # half the characters, 1.5 times the bytes
-        assert await ws.closed(timeout=10) == int(LimitClose.MESSAGE_TOO_BIG)
+        assert await ws.closed(timeout=10) == int(CloseCode.MESSAGE_TOO_BIG)
 
 
 # --- subscriptions -------------------------------------------------------------------
@@ -110,7 +110,7 @@ async def test_connections_over_the_per_address_limit_close_with_4013(
         for ws in held:
             await ws.op("welcome")
         extra = await open_from(server, crowded)
-        assert await extra.closed(timeout=10) == int(LimitClose.TOO_MANY_CONNECTIONS)
+        assert await extra.closed(timeout=10) == int(CloseCode.TOO_MANY_CONNECTIONS)
         assert extra.seen == []  # refused before any welcome
         # Another address is not held to this one's count.
         async with await open_from(server, other) as ws:
@@ -137,7 +137,7 @@ async def test_a_silent_anonymous_connection_is_closed_with_4002(server: ServerP
     async with await open_from(server, fresh_address()) as ws:
         await ws.op("welcome")
         started = asyncio.get_running_loop().time()
-        assert await ws.closed(timeout=IDLE_S + 10) == int(LimitClose.IDLE)
+        assert await ws.closed(timeout=IDLE_S + 10) == int(CloseCode.IDLE)
         assert asyncio.get_running_loop().time() - started >= IDLE_S * 0.5
 
 
@@ -157,7 +157,7 @@ async def test_boards_and_signed_in_consoles_are_never_idle(
         await dropped.subscribe(f"hall:{pg_hall.id}")
         await dropped.send({"op": "unsubscribe", "topic": f"hall:{pg_hall.id}"})
         await dropped.op("unsubscribed")
-        assert await dropped.closed(timeout=IDLE_S + 10) == int(LimitClose.IDLE)
+        assert await dropped.closed(timeout=IDLE_S + 10) == int(CloseCode.IDLE)
         await asyncio.sleep(IDLE_S * 2)  # well past the idle bound for the others
         for ws in (board, console):
             await ws.send({"op": "ping"})
