@@ -42,6 +42,9 @@ async def open_api(settings: Settings, clock: FakeClock) -> AsyncIterator[Api]:
     async with app.router.lifespan_context(app):
         store = app.state.ow.ctx.store
         hall = await make_hall(store, clock.now, hash_passwords=True)
+        # Written behind the app's back while it runs (its day-end check may have cached
+        # the hall before its services existed): read it afresh.
+        app.state.ow.ctx.forget(hall.id)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://hall.test") as client:
             yield Api(app, client, hall, store)
