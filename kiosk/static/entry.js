@@ -2,7 +2,7 @@
 // a key does to them, and the checks made before going on, each failure shown
 // beside the field in words, with a sign and a dashed frame (not colour alone),
 // and for an ID number the group of digits at fault marked.
-import { ageOn, checkId, checkPhone, ELDERLY_AGE, idGroups } from "./idcheck.js";
+import { ageOn, checkId, checkPhone, ELDERLY_AGE, idGroups } from "/static/common/idcheck.js";
 import { applyKey, buildKeypad } from "./keypad.js";
 
 const $ = (id) => document.getElementById(id);

@@ -15,7 +15,7 @@
 import { makeI18n } from "/static/common/i18n.js";
 import { Entry } from "./entry.js";
 import { LiveHall } from "./hall.js";
-import { maskId, maskPhone } from "./idcheck.js";
+import { maskId, maskPhone } from "/static/common/idcheck.js";
 import { routeKeys } from "./keypad.js";
 import { Prefs, spellNumber } from "./prefs.js";
 import { clockText, offlineBadge } from "./status.js";

@@ -65,10 +65,14 @@ async def authenticate(request: Request, pending_ok: bool) -> None:
     )
 
 
+def _peer(conn: HTTPConnection) -> str | None:
+    return conn.client.host if conn.client else None
+
+
 def client_address(conn: HTTPConnection) -> str:
     """The client's address: X-Forwarded-For only from a trusted proxy (server/proxy.py)."""
-    peer = conn.client.host if conn.client else None
-    return proxy.client_address(peer, conn.headers.getlist("x-forwarded-for"), state(conn).trusted)
+    forwarded = conn.headers.getlist("x-forwarded-for")
+    return proxy.client_address(_peer(conn), forwarded, state(conn).trusted)
 
 
 def public_base(conn: HTTPConnection) -> str:
@@ -77,8 +81,8 @@ def public_base(conn: HTTPConnection) -> str:
     st = state(conn)
     if st.settings.public_url:
         return st.settings.public_url
-    peer = conn.client.host if conn.client else None
-    scheme = proxy.forwarded_proto(peer, conn.headers.getlist("x-forwarded-proto"), st.trusted)
+    forwarded = conn.headers.getlist("x-forwarded-proto")
+    scheme = proxy.forwarded_proto(_peer(conn), forwarded, st.trusted)
     base = conn.base_url.replace(scheme=scheme) if scheme else conn.base_url
     return str(base).rstrip("/")
 

@@ -140,22 +140,25 @@ def ticket_args(t: Ticket) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
-async def people_ahead(c: Conn, t: Ticket) -> int:
-    """Waiting tickets that dispatch would call before this one.
+def _queue(t: Ticket) -> tuple[str, str]:
+    """The queue a waiting ticket stands in, as (SQL condition on $2, the value for $2).
 
     A ticket sent to a window by name queues only behind others sent there;
     any other ticket queues behind the untargeted tickets of its service.
     """
-    queue = (
-        "target_window_id = $2"
-        if t.target_window_id
-        else "target_window_id IS NULL AND service = $2"
-    )
+    if t.target_window_id:
+        return "target_window_id = $2", t.target_window_id
+    return "target_window_id IS NULL AND service = $2", t.service
+
+
+async def people_ahead(c: Conn, t: Ticket) -> int:
+    """Waiting tickets that dispatch would call before this one."""
+    queue, name = _queue(t)
     n = await c.fetchval(
         f"SELECT count(*) FROM tickets WHERE hall_id = $1 AND {queue}"
         " AND state = 'waiting' AND (priority < $3 OR (priority = $3 AND"
         " (queue_at < $4 OR (queue_at = $4 AND seq_no < $5))))",
-        t.hall_id, t.target_window_id or t.service, int(t.priority), t.queue_at, t.seq_no,
+        t.hall_id, name, int(t.priority), t.queue_at, t.seq_no,
     )  # fmt: skip
     return int(n)
 
@@ -166,13 +169,11 @@ async def places(c: Conn, hall_id: str, waiting: Iterable[Ticket]) -> dict[str, 
     Each queue's waiting tickets come back in dispatch order; a ticket's place is how
     many sort before it, the same count people_ahead() makes.
     """
-    queues: dict[tuple[bool, str], list[Ticket]] = {}
+    queues: dict[tuple[str, str], list[Ticket]] = {}
     for t in waiting:
-        key = (t.target_window_id is not None, t.target_window_id or t.service)
-        queues.setdefault(key, []).append(t)
+        queues.setdefault(_queue(t), []).append(t)
     out: dict[str, int] = {}
-    for (targeted, name), mine in queues.items():
-        queue = "target_window_id = $2" if targeted else "target_window_id IS NULL AND service = $2"
+    for (queue, name), mine in queues.items():
         found = await c.fetch(
             f"SELECT priority, queue_at, seq_no FROM tickets WHERE hall_id = $1 AND {queue}"
             " AND state = 'waiting' ORDER BY priority, queue_at, seq_no",

@@ -8,16 +8,15 @@ and names the citizen, whose row says whether they signed out since.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import json
 import math
 import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from ..auth import PayloadSigner
 from ..domain import identity
 from ..domain.errors import NotFound, RateLimited, Unauthorized
 from ..domain.message import SMS, Message
@@ -76,6 +75,7 @@ class Citizens:
         self.limits = limits
         self.ttl = timedelta(seconds=token_ttl_s)
         self._key = hashlib.sha256(b"onewindow-citizen:" + ctx.secret).digest()
+        self._tokens = PayloadSigner(self._key)
 
     def _fp(self, phone: str) -> str:
         return self.ctx.store.sealer.fingerprint("phone", phone)
@@ -119,8 +119,9 @@ class Citizens:
         async with self.ctx.store.write("", now) as tx:
             row = await contacts_sql.code_row(tx.conn, fp, tx.dialect.for_update)
             problem = _check_code(row, self._code_hash(fp, code.strip()), now)
+            wrong = problem is not None and problem.code in ("code_wrong", "code_locked")
             if problem is not None:
-                if problem.code in ("code_wrong", "code_locked"):
+                if wrong:
                     await contacts_sql.count_wrong_try(tx.conn, fp)
                 elif problem.code == "code_expired":
                     await contacts_sql.drop_code(tx.conn, fp)
@@ -133,7 +134,7 @@ class Citizens:
                 await contacts_sql.citizen_signed_in(tx.conn, found["id"], now)
         # Raised after commit: a wrong try must be counted, not rolled back with the error.
         if problem is not None:
-            if problem.code in ("code_wrong", "code_locked"):
+            if wrong:
                 await self.limiter.hit(f"code-wrong:{fp}", self.limits.wrong_per_day)
             raise problem
         assert found is not None
@@ -151,19 +152,15 @@ class Citizens:
             )  # fmt: skip
 
     def _token(self, citizen_id: str, now: datetime, expires: datetime) -> str:
-        body = {"c": citizen_id, "i": now.timestamp(), "e": int(expires.timestamp())}
-        payload = base64.urlsafe_b64encode(json.dumps(body).encode()).decode().rstrip("=")
-        return f"{payload}.{self._sign(payload)}"
-
-    def _sign(self, payload: str) -> str:
-        return hmac.new(self._key, payload.encode(), hashlib.sha256).hexdigest()
+        return self._tokens.sign(
+            {"c": citizen_id, "i": now.timestamp(), "e": int(expires.timestamp())}
+        )
 
     async def authenticate(self, token: str) -> Citizen:
-        payload, _, sig = token.strip().partition(".")
-        if not sig or not hmac.compare_digest(sig, self._sign(payload)):
+        body = self._tokens.open(token.strip())
+        if body is None:
             raise _signed_out()
         try:
-            body = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
             citizen_id, issued, expires = str(body["c"]), float(body["i"]), int(body["e"])
         except (ValueError, KeyError, TypeError) as exc:
             raise _signed_out() from exc
@@ -184,13 +181,13 @@ class Citizens:
     async def tickets(self, citizen: Citizen) -> list[Ticket]:
         """The phone's tickets of today: each hall's own business day."""
         now = self.ctx.clock()
-        days = sorted({(await self.ctx.hall(h.id)).clock.business_day(now)
-                       for h in await self.ctx.store.halls()})  # fmt: skip
+        today = {h.id: (await self.ctx.hall(h.id)).clock.business_day(now)
+                 for h in await self.ctx.store.halls()}  # fmt: skip
         async with self.ctx.store.db.reader() as c:
-            found = await contacts_sql.tickets_of_phone(c, citizen.phone_fp, days)
-        today = {h: (await self.ctx.hall(h)).clock.business_day(now)
-                 for h in {t.hall_id for t in found}}  # fmt: skip
-        return [t for t in found if t.business_day == today[t.hall_id]]
+            found = await contacts_sql.tickets_of_phone(
+                c, citizen.phone_fp, sorted(set(today.values()))
+            )
+        return [t for t in found if t.business_day == today.get(t.hall_id)]
 
 
 def _check_code(

@@ -1,9 +1,9 @@
-// The checks the kiosk makes before it sends anything: a resident ID number
-// (GB 11643-1999: region, birth date, ISO 7064 MOD 11-2 check character) and a
-// mainland mobile number. The server checks the same again; the kiosk checks
-// first so that it can say WHICH part is wrong, in words, while the citizen is
-// still standing there. Pure functions: "today" is passed in (the hall's
-// business day), never read from the screen's clock.
+// The checks the kiosk and the phone page make before they send anything: a resident
+// ID number (GB 11643-1999: region, birth date, ISO 7064 MOD 11-2 check character) and
+// a mainland mobile number. The server checks the same again (server/domain/identity.py
+// is the rule); the pages check first so that they can say WHICH part is wrong, in
+// words, while the citizen is still there. Pure functions: "today" is passed in (the
+// hall's business day), never read from the screen's clock.
 
 const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK_CHARS = "10X98765432";
