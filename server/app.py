@@ -34,6 +34,7 @@ from .api.state import AppState, authenticate
 from .auth import TokenSigner
 from .bus.base import Bus
 from .bus.memory import MemoryBus
+from .loops import stop_if_cancelled
 from .metrics import Metrics
 from .notify.worker import Notifier
 from .proxy import TrustedProxies
@@ -162,9 +163,9 @@ def create_app(settings: Settings, *, clock: Clock = _utcnow) -> Starlette:
         await bus.start()
         # Another process changed a hall's configuration: read it afresh here too.
         stop_forgetting = bus.listen(
-            lambda hall_id, events: ctx.forget(hall_id)
-            if any(e.type == "config.changed" for e in events)
-            else None
+            lambda hall_id, events: (
+                ctx.forget(hall_id) if any(e.type == "config.changed" for e in events) else None
+            )
         )
         await hub.start()
         await watch.start()
@@ -193,9 +194,7 @@ def create_app(settings: Settings, *, clock: Clock = _utcnow) -> Starlette:
         routes=routes,
         lifespan=lifespan,
         middleware=[
-            Middleware(
-                SecurityHeaders, display_ancestors=settings.display_frame_ancestors.split()
-            )
+            Middleware(SecurityHeaders, display_ancestors=settings.display_frame_ancestors.split())
         ],
         exception_handlers={404: _not_found, 405: _not_allowed},
     )
@@ -244,6 +243,7 @@ async def _day_end_loop(st: AppState) -> None:
                 await _trim_logs(st)
                 trimmed_at = time.monotonic()
         except Exception:
+            stop_if_cancelled()
             log.exception("day-end check failed; will retry")
         await asyncio.sleep(DAY_END_CHECK_S)
 

@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from ..crypto import SealError
+from ..loops import stop_if_cancelled
 from ..metrics import Metrics
 from ..settings import Settings
 from ..store import outbox_sql
@@ -139,6 +140,7 @@ class Notifier:
                     self._stats_at = time.monotonic()
                     await self.refresh_stats()
             except Exception:
+                stop_if_cancelled()
                 log.exception("outbox poll failed; trying again in %.1f s", self._poll_s)
                 self._saturated = False
             if self._saturated and len(self._inflight) <= self._concurrency // 2:
@@ -184,7 +186,9 @@ class Notifier:
             rendered = templates.render(m.template, m.lang, params)
         except templates.TemplateError as exc:
             raise SendError(str(exc), permanent=True) from exc
-        return Outgoing(m.id, m.idem_key, m.channel, recipient, m.template, m.lang, params, rendered)
+        return Outgoing(
+            m.id, m.idem_key, m.channel, recipient, m.template, m.lang, params, rendered
+        )
 
     async def _deliver(self, m: Claimed) -> None:
         error: SendError | None = None

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from ..bus.base import Bus
+from ..loops import stop_if_cancelled
 from ..metrics import Metrics
 from ..store.store import Store
 from ..store.tx import StoredEvent
@@ -258,6 +259,7 @@ class Hub:
                     ):
                         await self._reset(feed)
             except Exception:
+                stop_if_cancelled()
                 log.exception("hall %s: delivery failed; the next poll retries", feed.hall_id)
 
     async def _reset(self, feed: HallFeed) -> None:
@@ -317,6 +319,7 @@ class Hub:
                 try:
                     position = await self.store.stream_position(feed.hall_id)
                 except Exception:
+                    stop_if_cancelled()
                     log.warning("hall %s: stream position unavailable", feed.hall_id)
                     continue
                 if position is not None and (

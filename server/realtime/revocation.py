@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 
+from ..loops import stop_if_cancelled
 from ..store import sessions_sql
 from ..store.store import Store
 from .hub import Hub
@@ -49,6 +50,7 @@ class SessionWatch:
             try:
                 await self.check()
             except Exception:
+                stop_if_cancelled()
                 log.warning("could not check staff sessions; will retry", exc_info=True)
 
     async def check(self) -> int:

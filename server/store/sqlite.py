@@ -12,7 +12,7 @@ import asyncio
 import re
 import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
@@ -88,6 +88,18 @@ class _SqliteConn:
         await self._run(sql, args)
 
 
+async def _roll_back(conn: aiosqlite.Connection) -> None:
+    """End a transaction that is being abandoned, without hiding why.
+
+    A cancelled COMMIT still runs on aiosqlite's thread, so by the time ROLLBACK
+    gets there the transaction may be over. Its "no transaction is active" must not
+    replace the CancelledError: a background loop would catch it as an ordinary
+    failure, go round again and never stop.
+    """
+    with suppress(sqlite3.OperationalError):
+        await conn.execute("ROLLBACK")
+
+
 class SqliteDatabase:
     dialect = DIALECT
 
@@ -128,19 +140,20 @@ class SqliteDatabase:
     async def transaction(self) -> AsyncIterator[Conn]:
         async with self._lock:
             conn = self._w()
-            await conn.execute("BEGIN IMMEDIATE")
             try:
+                # Inside the try: a BEGIN whose caller was cancelled still runs on
+                # aiosqlite's thread, and would leave the next BEGIN failing forever.
+                await conn.execute("BEGIN IMMEDIATE")
                 yield _SqliteConn(conn, self._cache)
             except BaseException:
-                await conn.execute("ROLLBACK")
+                await _roll_back(conn)
                 raise
             try:
                 await conn.execute("COMMIT")
             except BaseException:
                 # A failed COMMIT (disk full, I/O error) leaves the transaction open;
                 # without this every later BEGIN would fail until a restart.
-                if conn.in_transaction:
-                    await conn.execute("ROLLBACK")
+                await _roll_back(conn)
                 raise
 
     @asynccontextmanager
