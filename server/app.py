@@ -21,6 +21,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from .api import (
     openapi,
     routes_admin,
+    routes_appointments,
     routes_audit,
     routes_auth,
     routes_citizen,
@@ -46,7 +47,10 @@ from .security import SecurityHeaders
 from .settings import Settings
 from .store import outbox_sql, sessions_sql
 from .store.store import Store
+from .usecases import appointment_sweep
+from .usecases.appointments import Appointments
 from .usecases.audit_log import AuditLog
+from .usecases.check_in import CheckIns
 from .usecases.citizens import Citizens, CodeLimits
 from .usecases.config import Config
 from .usecases.context import Clock, Context
@@ -69,6 +73,7 @@ ENDPOINTS = (
     *routes_staff.ENDPOINTS,
     *routes_audit.ENDPOINTS,
     *routes_citizen.ENDPOINTS,
+    *routes_appointments.ENDPOINTS,
 )
 DAY_END_CHECK_S = 60.0
 OUTBOX_KEEP_DAYS = 30
@@ -108,10 +113,14 @@ def create_app(settings: Settings, *, clock: Clock = _utcnow) -> Starlette:
         limiter = RedisRateLimiter(redis, settings.redis_prefix)
     limits = Limits(Limit.parse(settings.rate_limit_client), Limit.parse(settings.rate_limit_id))
     sessions = Sessions(ctx, TokenSigner(settings.secret), settings.token_ttl_s)
+    tickets = Tickets(ctx, limiter, limits)
+    appointments = Appointments(ctx, limiter)
     st = AppState(
         settings=settings,
         ctx=ctx,
-        tickets=Tickets(ctx, limiter, limits),
+        tickets=tickets,
+        appointments=appointments,
+        check_ins=CheckIns(ctx, limiter, tickets, appointments),
         windows=Windows(ctx),
         metrics=metrics,
         reader=BodyReader(settings.max_body_bytes),
@@ -230,7 +239,8 @@ async def _not_allowed(request: Request, exc: Exception) -> Response:
 
 
 async def _day_end_loop(st: AppState) -> None:
-    """Void what past business days left behind; checked every minute, so a restart catches up."""
+    """Void what past business days left behind, settle bookings (no-shows, closed days,
+    reminders); checked every minute, so a restart catches up."""
     trimmed_at = -TRIM_EVERY_S
     while True:
         try:
@@ -238,6 +248,7 @@ async def _day_end_loop(st: AppState) -> None:
                 n = await st.tickets.void_stale(hall.id, st.ctx.clock())
                 if n:
                     log.info("hall %s: voided %d tickets left from earlier days", hall.id, n)
+                await appointment_sweep.sweep(st.ctx, hall.id, st.ctx.clock())
             await st.ctx.store.forget_commands(st.ctx.clock() - timedelta(days=1))
             if time.monotonic() - trimmed_at >= TRIM_EVERY_S:
                 await _trim_logs(st)

@@ -7,6 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..domain.appointment import BookingRules
 from ..domain.errors import InvalidInput
 from ..domain.model import Channel, Hall, Service, Window
 from . import schemas_admin as m
@@ -25,7 +26,8 @@ def service_out(s: Service) -> m.ServiceConfig:
     return m.ServiceConfig(code=s.code, name=s.name, name_en=s.name_en,
                            avg_service_s=s.avg_service_s,
                            channels=[c.value for c in s.channels],
-                           daily_quota=s.daily_quota)  # fmt: skip
+                           daily_quota=s.daily_quota,
+                           booking=s.booking.to_json() if s.booking else None)  # fmt: skip
 
 
 def window_out(w: Window) -> m.WindowConfig:
@@ -35,7 +37,9 @@ def window_out(w: Window) -> m.WindowConfig:
 
 def _service_fields(body: m.ServiceIn | m.ServicePatch) -> dict[str, Any]:
     """The fields given (all of them when creating), as the domain names them."""
-    fields = m.given(body, "code", nullable=("daily_quota",))
+    fields = m.given(body, "code", nullable=("daily_quota", "booking"))
+    if fields.get("booking") is not None:
+        fields["booking"] = BookingRules.from_json(fields["booking"])
     if "channels" in fields:
         fields["channels"] = tuple(dict.fromkeys(Channel(c) for c in fields["channels"]))
     return fields

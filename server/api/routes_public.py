@@ -69,6 +69,7 @@ async def hall_view(request: Request, _: Any) -> Response:
                     waiting=counts.get(s.code, 0),
                     channels=[c.value for c in s.channels],
                     eta_minutes=etas[s.code],
+                    bookable=s.booking is not None,
                 )
                 for s in info.services.values()
             ],
@@ -96,29 +97,32 @@ async def issue_ticket(request: Request, body: schemas.IssueTicketRequest) -> Re
     view, token = await st.tickets.issue(
         hall_id, req, who, client_address(request), citizen.phone if citizen else None
     )
+    return ok(await issued_out(request, hall_id, view, token), 201)
+
+
+async def issued_out(
+    request: Request, hall_id: str, view: TicketView, token: str
+) -> schemas.TicketIssued:
+    """A new ticket as its holder gets it: from the kiosk, the phone, or a check-in."""
     t = view.ticket
-    info = await st.ctx.hall(hall_id)
+    info = await state(request).ctx.hall(hall_id)
     svc = info.services.get(t.service)
-    base = public_base(request)
-    return ok(
-        schemas.TicketIssued(
-            id=t.id,
-            number=t.number,
-            service=t.service,
-            kind=t.kind.value,
-            position=view.people_ahead + 1,
-            people_ahead=view.people_ahead,
-            eta_minutes=view.eta_minutes,
-            token=token,
-            issued_at=t.issued_at,
-            business_day=t.business_day,
-            service_name=svc.name if svc else t.service,
-            hall_id=hall_id,
-            hall_name=info.hall.name,
-            slip_url=f"/kiosk/{hall_id}/slip/{t.id}?token={token}",
-            follow_url=qr.follow_url(base, t.id, token),
-        ),
-        201,
+    return schemas.TicketIssued(
+        id=t.id,
+        number=t.number,
+        service=t.service,
+        kind=t.kind.value,
+        position=view.people_ahead + 1,
+        people_ahead=view.people_ahead,
+        eta_minutes=view.eta_minutes,
+        token=token,
+        issued_at=t.issued_at,
+        business_day=t.business_day,
+        service_name=svc.name if svc else t.service,
+        hall_id=hall_id,
+        hall_name=info.hall.name,
+        slip_url=f"/kiosk/{hall_id}/slip/{t.id}?token={token}",
+        follow_url=qr.follow_url(public_base(request), t.id, token),
     )
 
 

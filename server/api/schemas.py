@@ -142,6 +142,7 @@ class ServiceOut(BaseModel):
     waiting: int
     channels: list[Literal["kiosk", "phone", "window"]]
     eta_minutes: int = Field(description="estimated wait for a ticket taken now")
+    bookable: bool = Field(default=False, description="takes online appointments")
 
 
 class CurrentTicket(BaseModel):

@@ -65,6 +65,12 @@ class ServiceIn(Strict):
     avg_service_s: int = Field(default=300, ge=30, le=14400)
     channels: list[ChannelName] = Field(default=["kiosk", "phone", "window"], min_length=1)
     daily_quota: int | None = Field(default=None, ge=0, le=100000)
+    booking: dict[str, Any] | None = Field(
+        default=None,
+        description="online appointments: slot_minutes, capacity, spans [[from, to]],"
+        " days_ahead, checkin_before_min, no_show_limit, no_show_window_days, ban_days,"
+        " reminder_at; null: not bookable",
+    )
 
 
 class ServicePatch(Strict):
@@ -73,6 +79,12 @@ class ServicePatch(Strict):
     avg_service_s: int | None = Field(default=None, ge=30, le=14400)
     channels: list[ChannelName] | None = Field(default=None, min_length=1)
     daily_quota: int | None = Field(default=None, ge=0, le=100000)
+    booking: dict[str, Any] | None = Field(
+        default=None,
+        description="online appointments: slot_minutes, capacity, spans [[from, to]],"
+        " days_ahead, checkin_before_min, no_show_limit, no_show_window_days, ban_days,"
+        " reminder_at; null: not bookable",
+    )
 
 
 class ServiceConfig(BaseModel):
@@ -82,6 +94,7 @@ class ServiceConfig(BaseModel):
     avg_service_s: int
     channels: list[ChannelName]
     daily_quota: int | None
+    booking: dict[str, Any] | None
 
 
 class ServiceList(BaseModel):

@@ -12,7 +12,9 @@ from ..domain.errors import Forbidden, Unauthorized
 from ..domain.model import Actor, Role, Ticket, Window
 from ..metrics import Metrics
 from ..settings import Settings
+from ..usecases.appointments import Appointments
 from ..usecases.audit_log import AuditLog
+from ..usecases.check_in import CheckIns
 from ..usecases.citizens import Citizens
 from ..usecases.config import Config
 from ..usecases.context import Context
@@ -31,6 +33,8 @@ class AppState:
     settings: Settings
     ctx: Context
     tickets: Tickets
+    appointments: Appointments
+    check_ins: CheckIns
     windows: Windows
     metrics: Metrics
     reader: BodyReader

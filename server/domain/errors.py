@@ -27,7 +27,7 @@ class OneWindowError(Exception):
         message_zh: str,
         *,
         field: str | None = None,
-        details: dict[str, int] | None = None,
+        details: dict[str, int | str] | None = None,
     ) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code

@@ -202,6 +202,18 @@ def validate_phone(raw: str) -> str:
     return compact
 
 
+_EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
+
+
+def validate_email(raw: str) -> str:
+    """A plausible e-mail address (one @, a dotted domain), trimmed; else ``email_format``."""
+    value = raw.strip()
+    if len(value) > 254 or not _EMAIL_RE.fullmatch(value):
+        raise InvalidInput("email_format", "not a valid e-mail address", "电子邮箱格式不正确",
+                           field="email")  # fmt: skip
+    return value
+
+
 def mask_phone(phone: str) -> str:
     """Keep the first 3 and last 4 digits of a mainland mobile: ``138****1234``."""
     digits = validate_phone(phone)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import IntEnum, StrEnum
 
+from .appointment import BookingRules
+
 
 class TicketState(StrEnum):
     WAITING = "waiting"
@@ -101,6 +103,7 @@ class Service:
     avg_service_s: int
     channels: tuple[Channel, ...] = (Channel.KIOSK, Channel.PHONE, Channel.WINDOW)
     daily_quota: int | None = None  # tickets per business day; None is no limit
+    booking: BookingRules | None = None  # online appointments; None: not bookable
 
 
 @dataclass(frozen=True, slots=True)

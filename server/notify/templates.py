@@ -74,6 +74,61 @@ CATALOG: Mapping[str, Template] = {
             "Your sign-in code is {code}, valid for {minutes} minutes. Do not share it.",
         ),
     ),
+    "booking_confirmed": Template(
+        ("hall", "service", "time", "code"),
+        Rendered(
+            "预约成功 {time}",
+            "【{hall}】您已预约 {time} 办理{service}，预约码 {code}。请于预约时间前 30 分钟内到大厅取号机或手机签到。",
+        ),
+        Rendered(
+            "Appointment booked: {time}",
+            "{hall}: you are booked for {service} at {time}; booking code {code}."
+            " Check in at the kiosk or on your phone up to 30 minutes before.",
+        ),
+    ),
+    "booking_rescheduled": Template(
+        ("hall", "service", "time", "code"),
+        Rendered(
+            "预约已改期 {time}",
+            "【{hall}】您的{service}预约已改到 {time}，预约码 {code}。",
+        ),
+        Rendered(
+            "Appointment moved: {time}",
+            "{hall}: your appointment for {service} is now at {time}; booking code {code}.",
+        ),
+    ),
+    "booking_cancelled": Template(
+        ("hall", "service", "time"),
+        Rendered("预约已取消", "【{hall}】您 {time} 的{service}预约已取消。"),
+        Rendered(
+            "Appointment cancelled",
+            "{hall}: your appointment for {service} at {time} is cancelled.",
+        ),
+    ),
+    "booking_closed": Template(
+        ("hall", "service", "time"),
+        Rendered(
+            "预约因大厅停办取消",
+            "【{hall}】因大厅当天停止办公，您 {time} 的{service}预约已取消，请重新预约。给您带来不便，敬请谅解。",
+        ),
+        Rendered(
+            "Appointment cancelled: hall closed",
+            "{hall}: the hall is closed that day, so your appointment for {service} at {time}"
+            " is cancelled. Please book another time. We apologise for the inconvenience.",
+        ),
+    ),
+    "booking_reminder": Template(
+        ("hall", "service", "time", "code"),
+        Rendered(
+            "预约提醒 {time}",
+            "【{hall}】提醒：您预约了 {time} 办理{service}，预约码 {code}。请按时签到，如不能前来请提前取消。",
+        ),
+        Rendered(
+            "Reminder: appointment at {time}",
+            "{hall}: reminder of your appointment for {service} at {time}, booking code {code}."
+            " Please check in on time, or cancel if you cannot come.",
+        ),
+    ),
 }
 
 

@@ -54,21 +54,23 @@ async def service_rows(c: Conn, hall_id: str) -> list[Service]:
 
 async def save_service(c: Conn, s: Service, *, insert: bool) -> None:
     args = (s.hall_id, s.code, s.name, s.name_en, s.avg_service_s,
-            ",".join(ch.value for ch in s.channels), s.daily_quota)  # fmt: skip
+            ",".join(ch.value for ch in s.channels), s.daily_quota,
+            json.dumps(s.booking.to_json()) if s.booking else None)  # fmt: skip
     if insert:
         # A code deleted before comes back to life: its old tickets still point at it.
         await c.execute(
             "INSERT INTO services (hall_id, code, name, name_en, avg_service_s, channels,"
-            " daily_quota, retired) VALUES ($1, $2, $3, $4, $5, $6, $7, 0)"
+            " daily_quota, booking, retired) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0)"
             " ON CONFLICT (hall_id, code) DO UPDATE SET name = excluded.name,"
             " name_en = excluded.name_en, avg_service_s = excluded.avg_service_s,"
-            " channels = excluded.channels, daily_quota = excluded.daily_quota, retired = 0",
+            " channels = excluded.channels, daily_quota = excluded.daily_quota,"
+            " booking = excluded.booking, retired = 0",
             *args,
         )
     else:
         await c.execute(
             "UPDATE services SET name = $3, name_en = $4, avg_service_s = $5, channels = $6,"
-            " daily_quota = $7 WHERE hall_id = $1 AND code = $2",
+            " daily_quota = $7, booking = $8 WHERE hall_id = $1 AND code = $2",
             *args,
         )
 

@@ -7,6 +7,7 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from typing import Any
 
+from ..domain.appointment import BookingRules
 from ..domain.model import (
     Channel,
     Hall,
@@ -64,6 +65,7 @@ def service(r: Row) -> Service:
         avg_service_s=r["avg_service_s"],
         channels=tuple(Channel(c) for c in (r.get("channels") or "").split(",") if c),
         daily_quota=r.get("daily_quota"),
+        booking=BookingRules.from_json(json.loads(r["booking"])) if r.get("booking") else None,
     )
 
 

@@ -7,6 +7,7 @@ consoles follow at once and the log says who did it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -20,7 +21,10 @@ from ..domain.model import Actor, Hall, Service, Window, WindowState
 from ..store import config_sql
 from ..store.db import UniqueViolation
 from ..store.tx import Tx
+from . import appointment_sweep
 from .context import Context
+
+log = logging.getLogger(__name__)
 
 
 def _hall_fields(h: Hall) -> dict[str, Any]:
@@ -32,7 +36,8 @@ def _hall_fields(h: Hall) -> dict[str, Any]:
 
 def service_fields(s: Service) -> dict[str, Any]:
     return {"name": s.name, "name_en": s.name_en, "avg_service_s": s.avg_service_s,
-            "channels": [c.value for c in s.channels], "daily_quota": s.daily_quota}  # fmt: skip
+            "channels": [c.value for c in s.channels], "daily_quota": s.daily_quota,
+            "booking": s.booking.to_json() if s.booking else None}  # fmt: skip
 
 
 def window_fields(w: Window) -> dict[str, Any]:
@@ -51,6 +56,12 @@ class Config:
     async def _commit(self, hall_id: str, tx: Tx) -> None:
         self.ctx.forget(hall_id)
         await self.ctx.publish_all(tx.events)
+        try:
+            # A day closed by this change cancels its bookings now, not at the next check.
+            await appointment_sweep.sweep(self.ctx, hall_id, self.ctx.clock())
+        except Exception:
+            log.exception("hall %s: appointments not settled after a change; the periodic"
+                          " check will", hall_id)  # fmt: skip
 
     # --- halls and calendars ---------------------------------------------------------
 

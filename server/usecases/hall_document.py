@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .. import audit
 from ..domain import config as rules
+from ..domain.appointment import BookingRules
 from ..domain.errors import Conflict, InvalidInput
 from ..domain.model import Actor, Channel, Department, DepartmentKind, Hall, Service, Window
 from ..store import config_sql
@@ -56,6 +57,7 @@ class ServicePart(_Part):
     avg_service_s: int = Field(default=300, ge=30, le=14400)
     channels: list[Literal["kiosk", "phone", "window"]] = ["kiosk", "phone", "window"]
     daily_quota: int | None = Field(default=None, ge=0)
+    booking: dict[str, Any] | None = None  # BookingRules as JSON; checked on import
 
 
 class WindowPart(_Part):
@@ -137,8 +139,14 @@ def _check(doc: HallDocument) -> None:
                                field=f"windows.{i}.department")  # fmt: skip
     for w in doc.windows:
         w.services = sorted(set(w.services))
-    for s in doc.services:
+    for i, s in enumerate(doc.services):
         s.channels = list(dict.fromkeys(s.channels))
+        if s.booking is not None:
+            try:
+                s.booking = BookingRules.from_json(s.booking).to_json()
+            except InvalidInput as err:
+                err.field = f"services.{i}.{err.field}"
+                raise
 
 
 async def export(c: Conn, dialect: Dialect, hall_id: str) -> HallDocument | None:
@@ -153,7 +161,8 @@ async def export(c: Conn, dialect: Dialect, hall_id: str) -> HallDocument | None
                      for d in await config_sql.departments(c, hall_id)],
         services=[ServicePart(code=s.code, name=s.name, name_en=s.name_en,
                               avg_service_s=s.avg_service_s,
-                              channels=[c.value for c in s.channels], daily_quota=s.daily_quota)
+                              channels=[c.value for c in s.channels], daily_quota=s.daily_quota,
+                              booking=s.booking.to_json() if s.booking else None)
                   for s in await config_sql.service_rows(c, hall_id)],
         windows=[WindowPart(id=w.id, number=w.number, name=w.name, services=list(w.services),
                             department=w.department_id)
@@ -255,7 +264,8 @@ async def _apply(tx: Tx, doc: HallDocument, changes: list[Change]) -> None:
             await config_sql.save_department(c, fresh, tx.now, insert=d is None)
     for sp in doc.services:
         svc = Service(hall_id, sp.code, sp.name, sp.name_en, sp.avg_service_s,
-                      tuple(Channel(x) for x in sp.channels), sp.daily_quota)  # fmt: skip
+                      tuple(Channel(x) for x in sp.channels), sp.daily_quota,
+                      BookingRules.from_json(sp.booking) if sp.booking is not None else None)  # fmt: skip
         await config_sql.save_service(c, svc, insert=True)
     current = {w.id: w for w in await config_sql.window_rows(c, tx.dialect, hall_id)}
     for ch in by.get(("window", "-"), []):

@@ -22,7 +22,7 @@ from ..domain.model import Channel, Priority, Ticket, TicketKind, TicketState
 from ..store.db import UniqueViolation
 from ..store.tx import Tx
 from . import citizen_messages
-from .context import Context
+from .context import Context, HallInfo
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,7 @@ class Draft:
     note: str | None
     contact_phone: str | None = None  # notifications go there; sealed, gone at day end
     lang: str = "zh"
+    slot_at: datetime | None = None  # an appointment's slot start: its place in the queue
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,29 +133,43 @@ class IssueBatcher:
         order = sorted(range(len(drafts)), key=lambda i: drafts[i].service)
         results: dict[int, Issued | Exception] = {}
         async with self.ctx.store.write(hall_id, now) as tx:
-            ahead = _Ahead(tx)
-            taken: set[tuple[str, str]] = set()
+            placer = Placer(tx, info, day)
             for i in order:
-                d = drafts[i]
                 try:
-                    await _check_unique(tx, d, day, taken)
+                    results[i] = await placer.place(drafts[i])
                 except OneWindowError as err:
                     results[i] = err
-                    continue
-                svc = info.services.get(d.service)
-                n = await tx.next_number(d.service, day, svc.daily_quota if svc else None)
-                if n is None:
-                    results[i] = quota_reached()
-                    continue
-                people_ahead = await ahead.next(d.service, d.priority)
-                t = _ticket(hall_id, d, n, day, now)
-                await tx.insert_ticket(t)
-                tx.emit(ticket_event("issued", t))
-                if d.contact_phone is not None:
-                    await citizen_messages.issued(tx, info, svc, t, d.contact_phone, d.lang, people_ahead)
-                results[i] = Issued(t, people_ahead)
         await self.ctx.publish(hall_id, tx.events)
         return [results[i] for i in range(len(drafts))]
+
+
+class Placer:
+    """Puts validated drafts into the queue inside one transaction: a number each,
+    people ahead, the issued event and the holder's phone."""
+
+    def __init__(self, tx: Tx, info: HallInfo, day: date) -> None:
+        self.tx = tx
+        self.info = info
+        self.day = day
+        self.ahead = _Ahead(tx)
+        self.taken: set[tuple[str, str]] = set()
+
+    async def place(self, d: Draft) -> Issued:
+        tx, info = self.tx, self.info
+        await _check_unique(tx, d, self.day, self.taken)
+        svc = info.services.get(d.service)
+        # A booked place was already counted against the service when it was booked.
+        quota = svc.daily_quota if svc and d.kind is not TicketKind.APPOINTMENT else None
+        n = await tx.next_number(d.service, self.day, quota)
+        if n is None:
+            raise quota_reached()
+        people_ahead = await self.ahead.next(d.service, d.priority)
+        t = _ticket(info.hall.id, d, n, self.day, tx.now)
+        await tx.insert_ticket(t)
+        tx.emit(ticket_event("issued", t))
+        if d.contact_phone is not None:
+            await citizen_messages.issued(tx, info, svc, t, d.contact_phone, d.lang, people_ahead)
+        return Issued(t, people_ahead)
 
 
 async def _check_unique(tx: Tx, d: Draft, day: date, taken: set[tuple[str, str]]) -> None:
@@ -197,7 +212,7 @@ def _ticket(hall_id: str, d: Draft, n: int, day: date, now: datetime) -> Ticket:
         state=TicketState.WAITING,
         priority=d.priority,
         issued_at=now,
-        queue_at=now,
+        queue_at=d.slot_at or now,
         token_hash=d.token_hash,
         id_fingerprint=d.id_fingerprint,
         id_masked=d.id_masked,
@@ -205,4 +220,5 @@ def _ticket(hall_id: str, d: Draft, n: int, day: date, now: datetime) -> Ticket:
         phone_masked=d.phone_masked,
         note=d.note,
         seq_no=n,
+        slot_at=d.slot_at,
     )

@@ -70,7 +70,7 @@ async def test_an_admin_sets_up_services_windows_departments_and_staff(api: Api)
                            "daily_quota": 2})  # fmt: skip
     assert r.status_code == 201, r.text
     assert r.json() == {"code": "E", "name": "统一出件", "name_en": "Pickup", "avg_service_s": 300,
-                        "channels": ["window"], "daily_quota": 2}  # fmt: skip
+                        "channels": ["window"], "daily_quota": 2, "booking": None}  # fmt: skip
     r = await c.post(f"/api/admin/halls/{hall}/windows", headers=admin,
                      json={"number": 9, "name": "9号窗口 出件", "services": ["E", "A"],
                            "department": "rsj"})  # fmt: skip

@@ -1,0 +1,77 @@
+"""What time does to bookings, run by the server's periodic check (and after a
+calendar change): missed ones become no-shows once their day is over, a day the
+hall closes later (blackout) cancels its bookings and tells each citizen, and the
+day-before reminders go out."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from ..domain import appointment as ap
+from ..domain.appointment import AppointmentState, BookingRules
+from ..domain.model import Service
+from ..store import appointments_sql as sql
+from . import appointment_messages as messages
+from .appointments import end_booking
+from .context import Context, HallInfo
+
+log = logging.getLogger(__name__)
+
+NO_SHOW_LOOKBACK_DAYS = 400  # a server down for longer still settles what it missed
+
+
+@dataclass(frozen=True, slots=True)
+class Swept:
+    no_shows: int = 0
+    closed: int = 0
+    reminded: int = 0
+
+
+def _rules(svc: Service | None) -> BookingRules:
+    return svc.booking if svc is not None and svc.booking else BookingRules()
+
+
+def _service(info: HallInfo, code: str) -> Service:
+    svc = info.services.get(code)
+    # A service retired since: the messages still name it by its code.
+    return svc if svc is not None else Service(info.hall.id, code, code, code, 300)
+
+
+async def sweep(ctx: Context, hall_id: str, now: datetime) -> Swept:
+    info = await ctx.hall(hall_id, fresh=True)
+    today = info.clock.business_day(now)
+    async with ctx.store.write(hall_id, now) as tx:
+        missed = await sql.booked_between(
+            tx.conn, hall_id, today - timedelta(days=NO_SHOW_LOOKBACK_DAYS), today - timedelta(days=1)
+        )
+        for a in missed:
+            await sql.end(tx.conn, a, AppointmentState.NO_SHOW, now)
+        closed = 0
+        for day in await sql.booked_days(tx.conn, hall_id, today):
+            if info.clock.periods_on(day):
+                continue
+            for a in await sql.booked_between(tx.conn, hall_id, day, day):
+                svc = _service(info, a.service)
+                await messages.changed(tx, info, svc, a, "booking_closed")
+                await end_booking(tx, svc, a, AppointmentState.CANCELLED, reason="hall_closed")
+                closed += 1
+        reminded = 0
+        for a in await sql.booked_between(tx.conn, hall_id, today, _next_working_day(info, today)):
+            if a.reminded or a.slot_start <= now:
+                continue
+            due = ap.reminder_due(info.clock, _rules(info.services.get(a.service)), a.slot_start)
+            if due is not None and due <= now:
+                await messages.changed(tx, info, _service(info, a.service), a, "booking_reminder")
+                await sql.mark_reminded(tx.conn, a.id)
+                reminded += 1
+    await ctx.publish(hall_id, tx.events)
+    if missed or closed:
+        log.info("hall %s: %d missed appointments, %d cancelled by a closed day",
+                 hall_id, len(missed), closed)  # fmt: skip
+    return Swept(len(missed), closed, reminded)
+
+
+def _next_working_day(info: HallInfo, today: date) -> date:
+    return info.clock.calendar.add_working_days(today, 1)

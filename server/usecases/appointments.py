@@ -1,0 +1,279 @@
+"""Online appointments: free slots, booking, rescheduling, cancelling, "my appointments".
+
+Each change is one transaction: the slot's count, the booking row, the slot event
+on the hall stream (counts only) and the citizen's message commit together.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+
+from ..domain import access, identity
+from ..domain import appointment as ap
+from ..domain.appointment import Appointment, AppointmentState, BookingRules
+from ..domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
+from ..domain.events import NewEvent
+from ..domain.model import Actor, Service
+from ..store import appointments_sql as sql
+from ..store.db import UniqueViolation
+from ..store.tx import Tx
+from . import appointment_messages as messages
+from .citizens import Citizen
+from .context import Context, HallInfo
+from .ratelimit import Limit, RateLimiter
+
+BOOK_LIMIT = Limit(20, 600)  # bookings and changes per client per 10 minutes
+MAX_LIST_DAYS = 62
+
+
+@dataclass(frozen=True, slots=True)
+class BookRequest:
+    hall: str
+    service: str
+    slot: datetime
+    id_number: str
+    phone: str | None = None
+    name: str | None = None
+    email: str | None = None
+    lang: str = "zh"
+
+
+@dataclass(frozen=True, slots=True)
+class Who:
+    """Who asks: a signed-in citizen, or staff acting for one."""
+
+    citizen: Citizen | None = None
+    actor: Actor | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SlotView:
+    start: datetime
+    end: datetime
+    capacity: int
+    booked: int
+
+    @property
+    def free(self) -> int:
+        return max(0, self.capacity - self.booked)
+
+
+def slot_event(service: str, start: datetime, booked: int, capacity: int) -> NewEvent:
+    """Public: a slot's count, never who booked it."""
+    return NewEvent("slot.changed", {"service": service, "slot": start.isoformat(),
+                                     "booked": booked, "capacity": capacity,
+                                     "free": max(0, capacity - booked)})  # fmt: skip
+
+
+def not_bookable(svc: Service) -> Conflict:
+    return Conflict("not_bookable", f"service {svc.code} takes no appointments",
+                    f"{svc.name}暂不提供网上预约")  # fmt: skip
+
+
+def rules_of(svc: Service) -> BookingRules:
+    if svc.booking is None:
+        raise not_bookable(svc)
+    return svc.booking
+
+
+def unknown() -> NotFound:
+    return NotFound("unknown_appointment", "no such appointment", "没有该预约")
+
+
+class Appointments:
+    def __init__(self, ctx: Context, limiter: RateLimiter) -> None:
+        self.ctx = ctx
+        self.limiter = limiter
+
+    async def slots(
+        self, hall_id: str, service: str, first: date | None, last: date | None
+    ) -> tuple[Service, list[SlotView]]:
+        info = await self.ctx.hall(hall_id)
+        svc = await self.ctx.service(hall_id, service)
+        rules = rules_of(svc)
+        now = self.ctx.clock()
+        days = ap.bookable_days(info.clock, rules, now) or [info.clock.business_day(now)]
+        first = first or days[0]
+        last = last or days[-1]
+        if last < first or (last - first).days > MAX_LIST_DAYS:
+            raise InvalidInput("range_invalid", f"from..to must be 0 to {MAX_LIST_DAYS} days",
+                                  f"查询范围须在 {MAX_LIST_DAYS} 天以内", field="to")  # fmt: skip
+        found = ap.open_slots(info.clock, rules, now, first, last)
+        if not found:
+            return svc, []
+        async with self.ctx.store.db.reader() as c:
+            taken = await sql.counts(c, hall_id, svc.code, found[0].start, found[-1].start)
+        return svc, [SlotView(s.start, s.end, rules.capacity, taken.get(s.start, 0)) for s in found]
+
+    async def book(self, req: BookRequest, who: Who, client: str) -> Appointment:
+        info = await self.ctx.hall(req.hall)
+        svc = await self.ctx.service(req.hall, req.service)
+        rules = rules_of(svc)
+        now = self.ctx.clock()
+        staff = self._staff_of(who, req.hall)
+        if who.citizen is None and not staff:
+            raise Forbidden("citizen_sign_in_required", "sign in with your phone to book",
+                            "请先用手机号登录后预约")  # fmt: skip
+        today = info.clock.business_day(now)
+        slot = ap.check_slot(info.clock, rules, now, req.slot)
+        id_number = identity.validate_id_number(req.id_number, today)
+        phone = identity.validate_phone(req.phone) if req.phone else None
+        if phone is None and who.citizen is not None:
+            phone = who.citizen.phone
+        email = identity.validate_email(req.email) if req.email else None
+        await self._limit(client, staff)
+        fp = identity.fingerprint(self.ctx.secret, id_number)
+        a = Appointment(
+            id=uuid.uuid4().hex, hall_id=req.hall, service=svc.code, code=_new_code(),
+            slot_start=slot.start, slot_end=slot.end, state=AppointmentState.BOOKED,
+            id_fingerprint=fp, id_masked=identity.mask_id_number(id_number), created_at=now,
+            name_masked=identity.mask_name(req.name) if req.name else None,
+            phone_masked=identity.mask_phone(phone) if phone else None,
+            owner_fp=who.citizen.phone_fp if who.citizen else None,
+            booked_by=who.actor.id if staff and who.actor else None,
+            reminded=_reminded(info, rules, slot.start, now), lang=req.lang,
+        )  # fmt: skip
+        try:
+            async with self.ctx.store.write(req.hall, now) as tx:
+                await self._not_banned(tx, rules, fp, today)
+                if await sql.active(tx.conn, req.hall, svc.code, fp) is not None:
+                    raise duplicate()
+                booked = await sql.take_place(tx.conn, req.hall, svc.code, slot.start, rules.capacity)
+                if booked is None:
+                    raise slot_full()
+                await sql.insert(tx.conn, tx.sealer, a, info.clock.business_day(slot.start),
+                                 phone, email)  # fmt: skip
+                tx.emit(slot_event(svc.code, slot.start, booked, rules.capacity))
+                messages.booked(tx, info, svc, a, phone, email)
+        except UniqueViolation:
+            # Another request for this ID and service won the race: the index decided.
+            raise duplicate() from None
+        await self.ctx.publish(req.hall, tx.events)
+        return a
+
+    async def get(self, appointment_id: str, who: Who) -> Appointment:
+        async with self.ctx.store.db.reader() as c:
+            a = await sql.get(c, appointment_id)
+        if a is None:
+            raise unknown()
+        self._owned(a, who)
+        return a
+
+    async def mine(self, citizen: Citizen) -> list[Appointment]:
+        """The citizen's appointments from a week ago on, across halls."""
+        since = self.ctx.clock().date() - timedelta(days=7)
+        async with self.ctx.store.db.reader() as c:
+            return await sql.of_owner(c, citizen.phone_fp, since)
+
+    async def reschedule(
+        self, appointment_id: str, start: datetime, who: Who, client: str
+    ) -> Appointment:
+        now = self.ctx.clock()
+        current = await self.get(appointment_id, who)
+        info = await self.ctx.hall(current.hall_id)
+        svc = await self.ctx.service(current.hall_id, current.service)
+        rules = rules_of(svc)
+        slot = ap.check_slot(info.clock, rules, now, start)
+        await self._limit(client, self._staff_of(who, current.hall_id))
+        async with self.ctx.store.write(current.hall_id, now) as tx:
+            a = await self._locked(tx, appointment_id)
+            ap.cancellable(a, now)
+            if slot.start == a.slot_start:
+                return a
+            booked = await sql.take_place(tx.conn, a.hall_id, a.service, slot.start, rules.capacity)
+            if booked is None:
+                raise slot_full()
+            left = await sql.give_back(tx.conn, a.hall_id, a.service, a.slot_start)
+            moved = replace(a, slot_start=slot.start, slot_end=slot.end,
+                            reminded=_reminded(info, rules, slot.start, now))  # fmt: skip
+            await sql.move(tx.conn, moved, slot.start, slot.end, info.clock.business_day(slot.start))
+            tx.emit(slot_event(a.service, a.slot_start, left, rules.capacity))
+            tx.emit(slot_event(a.service, slot.start, booked, rules.capacity))
+            await messages.changed(tx, info, svc, moved, "booking_rescheduled")
+        await self.ctx.publish(a.hall_id, tx.events)
+        return moved
+
+    async def cancel(self, appointment_id: str, who: Who) -> Appointment:
+        now = self.ctx.clock()
+        current = await self.get(appointment_id, who)
+        info = await self.ctx.hall(current.hall_id)
+        svc = await self.ctx.service(current.hall_id, current.service)
+        async with self.ctx.store.write(current.hall_id, now) as tx:
+            a = await self._locked(tx, appointment_id)
+            ap.cancellable(a, now)
+            await messages.changed(tx, info, svc, a, "booking_cancelled")
+            await end_booking(tx, svc, a, AppointmentState.CANCELLED,
+                              reason="staff" if who.actor else "citizen")  # fmt: skip
+        await self.ctx.publish(a.hall_id, tx.events)
+        return replace(a, state=AppointmentState.CANCELLED)
+
+    async def day(self, actor: Actor, hall_id: str, day: date) -> list[Appointment]:
+        """The day's appointments of a hall, for its supervisor (masked)."""
+        access.require_hall_manager(actor, hall_id)
+        await self.ctx.hall(hall_id)
+        async with self.ctx.store.db.reader() as c:
+            return await sql.of_day(c, hall_id, day)
+
+    # --- helpers ----------------------------------------------------------------
+
+    def _staff_of(self, who: Who, hall_id: str) -> bool:
+        a = who.actor
+        return a is not None and a.role in access.QUEUE_ROLES and a.hall_id in (None, hall_id)
+
+    def _owned(self, a: Appointment, who: Who) -> None:
+        if self._staff_of(who, a.hall_id):
+            return
+        if who.citizen is not None and who.citizen.phone_fp == a.owner_fp:
+            return
+        raise Forbidden("not_your_appointment", "this appointment is not yours",
+                        "这不是您的预约")  # fmt: skip
+
+    async def _locked(self, tx: Tx, appointment_id: str) -> Appointment:
+        a = await sql.get(tx.conn, appointment_id, lock=tx.dialect.for_update)
+        if a is None:
+            raise unknown()
+        return a
+
+    async def _not_banned(self, tx: Tx, rules: BookingRules, fp: str, today: date) -> None:
+        since = today - timedelta(days=rules.no_show_window_days + rules.ban_days)
+        until = ap.ban_until(await sql.no_show_days(tx.conn, tx.hall_id, fp, since), rules, today)
+        if until is not None:
+            raise ap.banned(until)
+
+    async def _limit(self, client: str, staff: bool) -> None:
+        if not staff and not await self.limiter.hit(f"book:{client}", BOOK_LIMIT):
+            raise RateLimited("rate_limited", "too many booking requests; try again later",
+                              "预约操作过于频繁，请稍后再试")  # fmt: skip
+
+
+async def end_booking(
+    tx: Tx, svc: Service, a: Appointment, state: AppointmentState, *, reason: str | None = None
+) -> None:
+    """Cancel a live booking (by its holder, staff or a closed day): its place is freed."""
+    await sql.end(tx.conn, a, state, tx.now, reason=reason)
+    left = await sql.give_back(tx.conn, a.hall_id, a.service, a.slot_start)
+    capacity = svc.booking.capacity if svc.booking else left
+    tx.emit(slot_event(a.service, a.slot_start, left, capacity))
+
+
+def duplicate() -> Conflict:
+    return Conflict("duplicate_booking",
+                    "this ID number already has a booking for this service",
+                    "该身份证号在此业务下已有预约，可在“我的预约”中改期或取消")  # fmt: skip
+
+
+def slot_full() -> Conflict:
+    return Conflict("slot_full", "this slot is fully booked", "该时段已约满，请选择其他时段")
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(ap.CODE_ALPHABET) for _ in range(ap.CODE_LENGTH))
+
+
+def _reminded(info: HallInfo, rules: BookingRules, start: datetime, now: datetime) -> bool:
+    # Booked after the reminder moment: the confirmation is the reminder.
+    due = ap.reminder_due(info.clock, rules, start)
+    return due is None or due <= now

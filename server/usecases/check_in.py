@@ -1,0 +1,127 @@
+"""Check-in (签到): a booking becomes a ticket.
+
+At the kiosk by the booking code (scanned from its QR or typed) or by the ID number;
+on the phone by the holder. Inside the window (from ``checkin_before_min`` before the
+slot to its end) the ticket is an appointment ticket, queued by slot time ahead of
+walk-ins; later that day it is a walk-in ticket and the citizen is told why.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, replace
+
+from ..domain import appointment as ap
+from ..domain import identity
+from ..domain.appointment import Appointment, AppointmentState
+from ..domain.errors import Conflict, NotFound, RateLimited
+from ..domain.model import KIND_PRIORITY, Channel, TicketKind
+from ..store import appointments_sql as sql
+from .appointments import Appointments, Who, unknown
+from .context import Context
+from .issuing import Draft, Placer
+from .ratelimit import Limit, RateLimiter
+from .tickets import Tickets, TicketView, token_hash
+
+LOOKUP_LIMIT = Limit(30, 600)  # check-in attempts per kiosk or phone per 10 minutes
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedIn:
+    appointment: Appointment
+    view: TicketView
+    token: str
+    late: bool
+
+
+def _not_used(a: Appointment) -> None:
+    if a.state in (AppointmentState.CHECKED_IN, AppointmentState.LATE):
+        raise Conflict("already_checked_in", "this booking has already been checked in",
+                       "该预约已签到，请勿重复签到")  # fmt: skip
+    if a.state is not AppointmentState.BOOKED:
+        raise Conflict("appointment_not_active", "this appointment was cancelled or missed",
+                       "该预约已取消或已失效")  # fmt: skip
+
+
+class CheckIns:
+    def __init__(
+        self, ctx: Context, limiter: RateLimiter, tickets: Tickets, appointments: Appointments
+    ) -> None:
+        self.ctx = ctx
+        self.limiter = limiter
+        self.tickets = tickets
+        self.appointments = appointments
+
+    async def by_code(self, hall_id: str, text: str, client: str) -> CheckedIn:
+        await self._limit(client)
+        code = ap.normalize_code(text)
+        async with self.ctx.store.db.reader() as c:
+            a = await sql.by_code(c, code) if code else None
+        if a is None:
+            raise NotFound("unknown_booking_code", "no booking has this code",
+                           "预约码不存在，请核对后重新输入")  # fmt: skip
+        return await self._check_in(a, hall_id, Channel.KIOSK)
+
+    async def by_id_number(self, hall_id: str, text: str, client: str) -> CheckedIn:
+        await self._limit(client)
+        info = await self.ctx.hall(hall_id)
+        now = self.ctx.clock()
+        id_number = identity.validate_id_number(text, info.clock.business_day(now))
+        fp = identity.fingerprint(self.ctx.secret, id_number)
+        async with self.ctx.store.db.reader() as c:
+            found = await sql.booked_for_person(c, hall_id, fp, info.clock.business_day(now))
+        if not found:
+            raise NotFound("no_booking_today", "this ID number has no booking here today",
+                           "该身份证号今天在本大厅没有预约")  # fmt: skip
+        # Several services booked today: the one whose check-in opens first.
+        return await self._check_in(found[0], hall_id, Channel.KIOSK)
+
+    async def own(self, appointment_id: str, who: Who, client: str) -> CheckedIn:
+        """The holder checks in on the phone page."""
+        await self._limit(client)
+        a = await self.appointments.get(appointment_id, who)
+        return await self._check_in(a, a.hall_id, Channel.PHONE)
+
+    async def _check_in(self, a: Appointment, hall_id: str, channel: Channel) -> CheckedIn:
+        if a.hall_id != hall_id:
+            other = await self.ctx.hall(a.hall_id)
+            raise Conflict("wrong_hall", f"this booking is for {other.hall.name}",
+                           f"该预约属于{other.hall.name}，请到该大厅签到")  # fmt: skip
+        _not_used(a)
+        info = await self.ctx.hall(hall_id)
+        svc = await self.ctx.service(hall_id, a.service)
+        # Rules taken away since booking: the booking still counts, by the defaults.
+        rules = svc.booking or ap.BookingRules()
+        now = self.ctx.clock()
+        timing = ap.check_in(info.clock, rules, now, a.slot_start, a.slot_end)
+        late = timing is ap.CheckIn.LATE
+        if late and not info.clock.is_open(now):
+            raise Conflict("hall_closed", "the hall is closed now", "当前不在办公时间，暂停取号")
+        kind = TicketKind.WALK_IN if late else TicketKind.APPOINTMENT
+        token = secrets.token_urlsafe(18)
+        async with self.ctx.store.write(hall_id, now) as tx:
+            current = await sql.get(tx.conn, a.id, lock=tx.dialect.for_update)
+            if current is None:
+                raise unknown()
+            _not_used(current)
+            contact = await sql.contact(tx.conn, tx.sealer, a.id)
+            draft = Draft(
+                service=a.service, kind=kind, channel=channel, priority=KIND_PRIORITY[kind],
+                token_hash=token_hash(token), id_fingerprint=a.id_fingerprint,
+                id_masked=a.id_masked, name_masked=a.name_masked, phone_masked=a.phone_masked,
+                note=None, contact_phone=contact.phone, lang=contact.lang,
+                slot_at=None if late else a.slot_start,
+            )  # fmt: skip
+            issued = await Placer(tx, info, info.clock.business_day(now)).place(draft)
+            state = AppointmentState.LATE if late else AppointmentState.CHECKED_IN
+            await sql.end(tx.conn, current, state, now, ticket_id=issued.ticket.id)
+        await self.ctx.publish(hall_id, tx.events)
+        view = await self.tickets.view(issued.ticket, issued.people_ahead)
+        done = replace(current, state=state, ticket_id=issued.ticket.id, checked_in_at=now)
+        return CheckedIn(done, view, token, late)
+
+    async def _limit(self, client: str) -> None:
+        if not await self.limiter.hit(f"check-in:{client}", LOOKUP_LIMIT):
+            raise RateLimited("rate_limited", "too many check-in attempts; ask the hall staff",
+                              "签到尝试过于频繁，请咨询大厅工作人员")  # fmt: skip
+
