@@ -14,7 +14,15 @@ from datetime import date, datetime, timedelta
 from ..domain import access, identity
 from ..domain import appointment as ap
 from ..domain.appointment import Appointment, AppointmentState, BookingRules
-from ..domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
+from ..domain.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    OneWindowError,
+    RateLimited,
+    Unauthorized,
+)
 from ..domain.events import NewEvent
 from ..domain.model import Actor, Service
 from ..store import appointments_sql as sql
@@ -115,8 +123,7 @@ class Appointments:
         now = self.ctx.clock()
         staff = self._staff_of(who, req.hall)
         if who.citizen is None and not staff:
-            raise Forbidden("citizen_sign_in_required", "sign in with your phone to book",
-                            "请先用手机号登录后预约")  # fmt: skip
+            raise _not_allowed(who)
         today = info.clock.business_day(now)
         slot = ap.check_slot(info.clock, rules, now, req.slot)
         id_number = identity.validate_id_number(req.id_number, today)
@@ -228,6 +235,8 @@ class Appointments:
             return
         if who.citizen is not None and who.citizen.phone_fp == a.owner_fp:
             return
+        if who.citizen is None and who.actor is None:
+            raise _not_allowed(who)
         raise Forbidden("not_your_appointment", "this appointment is not yours",
                         "这不是您的预约")  # fmt: skip
 
@@ -257,6 +266,14 @@ async def end_booking(
     left = await sql.give_back(tx.conn, a.hall_id, a.service, a.slot_start)
     capacity = svc.booking.capacity if svc.booking else left
     tx.emit(slot_event(a.service, a.slot_start, left, capacity))
+
+
+def _not_allowed(who: Who) -> OneWindowError:
+    if who.actor is None:
+        return Unauthorized("citizen_sign_in_required", "sign in with your phone number",
+                            "请先用手机号登录")  # fmt: skip
+    return Forbidden("not_hall_staff", "only staff of this hall act for a citizen here",
+                     "只有本大厅的窗口工作人员可以代为办理预约")  # fmt: skip
 
 
 def duplicate() -> Conflict:

@@ -42,6 +42,13 @@ CITIZEN: Cells = (_CITIZEN,) * 7
 _NO_CODE = "404 no_code"
 NO_CODE: Cells = (_NO_CODE,) * 7
 
+# A booking: its holder (a signed-in citizen) or staff of its hall at the queue.
+_HOLDER = "403 not_your_appointment"
+HOLDER: Cells = (_CITIZEN, OK, _HOLDER, OK, _HOLDER, _HOLDER, OK)
+# Booking: a signed-in citizen, or staff of the hall for a citizen.
+_NOT_STAFF = "403 not_hall_staff"
+BOOKER: Cells = (_CITIZEN, OK, _NOT_STAFF, OK, _NOT_STAFF, _NOT_STAFF, OK)
+
 ROWS: tuple[tuple[str, str, Cells], ...] = (
     ("GET", "/healthz", PUBLIC),
     ("GET", "/metrics", PUBLIC),
@@ -98,6 +105,15 @@ ROWS: tuple[tuple[str, str, Cells], ...] = (
     ("POST", "/api/citizen/session", NO_CODE),
     ("DELETE", "/api/citizen/session", CITIZEN),
     ("GET", "/api/citizen/me", CITIZEN),
+    ("GET", "/api/halls/{hall}/services/{service}/slots", PUBLIC),
+    ("POST", "/api/appointments", BOOKER),
+    ("GET", "/api/appointments/mine", CITIZEN),
+    ("GET", "/api/appointments/{id}", HOLDER),
+    ("PATCH", "/api/appointments/{id}", HOLDER),
+    ("DELETE", "/api/appointments/{id}", HOLDER),
+    ("POST", "/api/appointments/{id}/check-in", HOLDER),
+    ("POST", "/api/halls/{hall}/check-in", PUBLIC),
+    ("GET", "/api/halls/{hall}/appointments", HALL_MANAGER),
 )
 
 TABLE: dict[tuple[str, str], Cells] = {(method, path): cells for method, path, cells in ROWS}

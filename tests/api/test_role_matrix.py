@@ -12,15 +12,19 @@ from __future__ import annotations
 import itertools
 import string
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from server.app import ENDPOINTS
 from server.auth import hash_password
+from server.domain.appointment import BookingRules
+from server.domain.identity import check_character
 from server.domain.model import (
     Department,
     DepartmentKind,
@@ -475,6 +479,75 @@ async def _audit(w: Walk, who: Who) -> httpx.Response:
 @cell("GET", "/api/audit.csv")
 async def _audit_csv(w: Walk, who: Who) -> httpx.Response:
     return await w.call("GET", "/api/audit.csv", who, params={"hall": w.hall})
+
+
+# --- appointments ----------------------------------------------------------------------------
+
+BOOKING = {"slot_minutes": 30, "capacity": 1000, "days_ahead": 3}
+
+
+async def _appointment(w: Walk) -> dict[str, Any]:
+    """A fresh booking of the first hall, made by its clerk for a citizen, in today's 10:30
+    slot: its check-in opens at 10:00, the walk's time."""
+    key = (w.hall, "booking")
+    if key not in w.targets:
+        async with w.api.store.db.transaction() as c:
+            svc = replace(Service(w.hall, "A", "业务A", "Service A", 300),
+                          booking=BookingRules.from_json(BOOKING))  # fmt: skip
+            await config_sql.save_service(c, svc, insert=False)
+        w.api.app.state.ow.ctx.forget(w.hall)
+        w.targets[key] = ("", None)
+    first = f"37010219800101{next(w.serial) % 1000:03d}"
+    slot = w.now().astimezone(ZoneInfo("Asia/Shanghai")).replace(hour=10, minute=30)
+    return await w.ok("POST", "/api/appointments", w.clerk, {
+        "hall": w.hall, "service": "A", "slot": slot.isoformat(),
+        "id_number": first + check_character(first), "phone": "13800000000"})  # fmt: skip
+
+
+@cell("GET", "/api/halls/{hall}/services/{service}/slots")
+async def _slots(w: Walk, who: Who) -> httpx.Response:
+    await _appointment(w)
+    return await w.call("GET", f"/api/halls/{w.hall}/services/A/slots", who)
+
+
+@cell("POST", "/api/appointments")
+async def _book(w: Walk, who: Who) -> httpx.Response:
+    a = await _appointment(w)  # makes the service bookable; its slot has room to spare
+    first = f"37010219900101{next(w.serial) % 1000:03d}"
+    return await w.call("POST", "/api/appointments", who, {
+        "hall": w.hall, "service": "A", "slot": a["slot_start"],
+        "id_number": first + check_character(first), "phone": "13800000000"})  # fmt: skip
+
+
+def _on_appointment(method: str, suffix: str = "", body: dict[str, Any] | None = None) -> None:
+    @cell(method, "/api/appointments/{id}" + suffix)
+    async def act(w: Walk, who: Who) -> httpx.Response:
+        a = await _appointment(w)
+        return await w.call(method, f"/api/appointments/{a['id']}{suffix}", who, body)
+
+
+_on_appointment("GET")
+_plain_get("/api/appointments/mine")
+_on_appointment("DELETE")
+_on_appointment("POST", "/check-in")
+
+
+@cell("PATCH", "/api/appointments/{id}")
+async def _reschedule(w: Walk, who: Who) -> httpx.Response:
+    a = await _appointment(w)
+    later = datetime.fromisoformat(a["slot_start"]).replace(hour=11)
+    return await w.call("PATCH", f"/api/appointments/{a['id']}", who, {"slot": later.isoformat()})
+
+
+@cell("POST", "/api/halls/{hall}/check-in")
+async def _kiosk_check_in(w: Walk, who: Who) -> httpx.Response:
+    a = await _appointment(w)
+    return await w.call("POST", f"/api/halls/{w.hall}/check-in", who, {"code": a["code"]})
+
+
+@cell("GET", "/api/halls/{hall}/appointments")
+async def _day_view(w: Walk, who: Who) -> httpx.Response:
+    return await w.call("GET", f"/api/halls/{w.hall}/appointments", who)
 
 
 # --- judging ---------------------------------------------------------------------------------
