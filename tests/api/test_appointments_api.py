@@ -28,7 +28,7 @@ from tests.api.test_citizen_api import (  # noqa: F401 - fixtures
     settings,
     sign_in,
 )
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, make_hall
 from tests.notify.gateway import FakeGateway
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -279,3 +279,17 @@ async def test_the_supervisor_sees_the_day_per_slot(
     r = await api.client.get(f"/api/halls/{api.hall.id}/appointments", headers=clerk)
     assert r.status_code == 403
 
+
+
+async def test_check_in_at_another_hall_names_the_right_one(
+    api: Api, citizen: dict[str, str], clock: FakeClock
+) -> None:
+    a = (await book(api, citizen, at(26, "09:00"))).json()
+    other = await make_hall(api.store, clock.now)
+    local(clock, 26, "08:45")
+    r = await api.client.post(f"/api/halls/{other.id}/check-in", json={"code": a["code"]})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "wrong_hall"
+    assert "测试大厅" in r.json()["error"]["message_zh"]
+    # Nothing changed: it still checks in where it was booked.
+    r = await api.client.post(f"/api/halls/{api.hall.id}/check-in", json={"code": a["code"]})
+    assert r.status_code == 201, r.text
