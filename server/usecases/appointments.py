@@ -190,10 +190,15 @@ class Appointments:
             ap.cancellable(a, now)
             if slot.start == a.slot_start:
                 return a
+            # Both slot rows are locked in time order, so two citizens swapping slots
+            # cannot deadlock; a full slot rolls back the place given back too.
+            if slot.start > a.slot_start:
+                left = await sql.give_back(tx.conn, a.hall_id, a.service, a.slot_start)
             booked = await sql.take_place(tx.conn, a.hall_id, a.service, slot.start, rules.capacity)
             if booked is None:
                 raise slot_full()
-            left = await sql.give_back(tx.conn, a.hall_id, a.service, a.slot_start)
+            if slot.start < a.slot_start:
+                left = await sql.give_back(tx.conn, a.hall_id, a.service, a.slot_start)
             moved = replace(a, slot_start=slot.start, slot_end=slot.end,
                             reminded=_reminded(info, rules, slot.start, now))  # fmt: skip
             await sql.move(tx.conn, moved, slot.start, slot.end, info.clock.business_day(slot.start))
