@@ -33,7 +33,9 @@ from .citizens import Citizen
 from .context import Context, HallInfo
 from .ratelimit import Limit, RateLimiter
 
-BOOK_LIMIT = Limit(20, 600)  # bookings and changes per client per 10 minutes
+# Bookings and changes per signed-in citizen per 10 minutes. Counted per phone, not
+# per address: mobile carriers put many phones behind one address.
+BOOK_LIMIT = Limit(20, 600)
 MAX_LIST_DAYS = 62
 
 
@@ -131,7 +133,7 @@ class Appointments:
         if phone is None and who.citizen is not None:
             phone = who.citizen.phone
         email = identity.validate_email(req.email) if req.email else None
-        await self._limit(client, staff)
+        await self._limit(who, staff)
         fp = identity.fingerprint(self.ctx.secret, id_number)
         a = Appointment(
             id=uuid.uuid4().hex, hall_id=req.hall, service=svc.code, code=_new_code(),
@@ -184,7 +186,7 @@ class Appointments:
         svc = await self.ctx.service(current.hall_id, current.service)
         rules = rules_of(svc)
         slot = ap.check_slot(info.clock, rules, now, start)
-        await self._limit(client, self._staff_of(who, current.hall_id))
+        await self._limit(who, self._staff_of(who, current.hall_id))
         async with self.ctx.store.write(current.hall_id, now) as tx:
             a = await self._locked(tx, appointment_id)
             ap.cancellable(a, now)
@@ -257,8 +259,10 @@ class Appointments:
         if until is not None:
             raise ap.banned(until)
 
-    async def _limit(self, client: str, staff: bool) -> None:
-        if not staff and not await self.limiter.hit(f"book:{client}", BOOK_LIMIT):
+    async def _limit(self, who: Who, staff: bool) -> None:
+        if staff or who.citizen is None:
+            return
+        if not await self.limiter.hit(f"book:{who.citizen.phone_fp}", BOOK_LIMIT):
             raise RateLimited("rate_limited", "too many booking requests; try again later",
                               "预约操作过于频繁，请稍后再试")  # fmt: skip
 

@@ -23,7 +23,9 @@ from .issuing import Draft, Placer
 from .ratelimit import Limit, RateLimiter
 from .tickets import Tickets, TicketView, token_hash
 
-LOOKUP_LIMIT = Limit(30, 600)  # check-in attempts per kiosk or phone per 10 minutes
+# Check-in attempts per kiosk (one address serves a whole hall's arrivals) or phone,
+# per 10 minutes: plenty for a busy morning, nothing for guessing 31^8 codes.
+LOOKUP_LIMIT = Limit(120, 600)
 
 
 @dataclass(frozen=True, slots=True)
