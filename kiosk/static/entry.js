@@ -1,26 +1,36 @@
-// The three entry steps' fields (ID number, mobile number, a guide's PIN): what
-// a key does to them, and the checks made before going on, each failure shown
-// beside the field in words, with a sign and a dashed frame (not colour alone),
-// and for an ID number the group of digits at fault marked.
+// The kiosk's typed fields (ID number, mobile number, a guide's PIN, and for
+// check-in the booking code and the ID number): what a key does to them, and the
+// checks made before going on, each failure shown beside the field in words, with
+// a sign and a dashed frame (not colour alone), and for an ID number the group of
+// digits at fault marked.
 import { ageOn, checkId, checkPhone, ELDERLY_AGE, idGroups } from "/static/common/idcheck.js";
 import { applyKey, buildKeypad } from "./keypad.js";
 
 const $ = (id) => document.getElementById(id);
+// The booking code's alphabet (server/domain/appointment.py): no 0/O, 1/I/L.
+export const CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+export const CODE_LENGTH = 8;
+
+// A field's elements by the prefix of their ids: {prefix}-input, -count, -keypad, -error.
+const field = (prefix, error, more) => ({ input: $(`${prefix}-input`), count: $(`${prefix}-count`),
+  pad: $(`${prefix}-keypad`), error: $(`${error}-error`), ...more });
 
 export class Entry {
   constructor({ t, onError }) {
     this.t = t;
     this.onError = onError;
+    this.onChange = null; // (step, value) after a key changed a field
     this.fields = {
-      id: { input: $("id-input"), count: $("id-count"), pad: $("id-keypad"), withX: true,
-        maxLength: 18, countKey: "id.count" },
-      phone: { input: $("phone-input"), count: $("phone-count"), pad: $("phone-keypad"),
-        withX: false, maxLength: 11, countKey: "phone.count" },
-      guide: { input: $("pin-input"), count: $("pin-count"), pad: $("pin-keypad"),
-        withX: false, maxLength: 12, countKey: "green.pin_count" },
+      id: field("id", "id", { withX: true, maxLength: 18, countKey: "id.count", groups: $("id-groups") }),
+      phone: field("phone", "phone", { withX: false, maxLength: 11, countKey: "phone.count" }),
+      guide: field("pin", "guide", { withX: false, maxLength: 12, countKey: "green.pin_count" }),
+      "ci-code": field("ci-code", "ci-code", { chars: CODE_ALPHABET, maxLength: CODE_LENGTH,
+        countKey: "ci.code_count" }),
+      "ci-id": field("ci-id", "ci-id", { withX: true, maxLength: 18, countKey: "id.count",
+        groups: $("ci-id-groups") }),
     };
     for (const [step, f] of Object.entries(this.fields)) {
-      buildKeypad(f.pad, { withX: f.withX, t, onKey: (k) => this.type(step, k) });
+      buildKeypad(f.pad, { withX: f.withX, chars: f.chars, t, onKey: (k) => this.type(step, k) });
       // Whatever else types into the field (a paste, an IME) is cut to what the keypad allows.
       f.input.addEventListener("input", () => {
         f.input.value = [...f.input.value.toUpperCase()].reduce((v, k) => applyKey(v, k, f), "");
@@ -51,13 +61,14 @@ export class Entry {
     f.input.value = applyKey(before, k, f);
     if (f.input.value !== before) {
       this.error(step, null);
-      if (step === "id") this.#groups("", null);
+      this.#groups(f, "", null);
+      if (this.onChange) this.onChange(step, f.input.value);
     }
     this.render(step);
   }
 
   error(step, text) {
-    const box = $(`${step}-error`);
+    const box = this.fields[step].error;
     box.hidden = !text;
     box.querySelector(".error-text").textContent = text || "";
     const input = this.fields[step].input;
@@ -69,26 +80,39 @@ export class Entry {
 
   // Everything typed and shown, gone (the idle reset, a new citizen).
   clear() {
-    for (const [step, f] of Object.entries(this.fields)) {
-      f.input.value = "";
-      this.error(step, null);
-      this.render(step);
-    }
+    for (const step of Object.keys(this.fields)) this.empty(step);
     for (const r of document.querySelectorAll("input[name=reason]")) r.checked = false;
-    this.#groups("", null);
+  }
+
+  // One field: its text, its error and its marked groups.
+  empty(step) {
+    const f = this.fields[step];
+    f.input.value = "";
+    this.error(step, null);
+    this.#groups(f, "", null);
+    this.render(step);
+  }
+
+  // Put a whole value in (a scanned code moved to its own field), cut as the keypad would cut it.
+  set(step, value) {
+    this.empty(step);
+    const f = this.fields[step];
+    f.input.value = [...value].reduce((v, k) => applyKey(v, k, f), "");
+    this.render(step);
   }
 
   clearPin() {
     this.fields.guide.input.value = "";
   }
 
-  // {number, birth, elderly} or null (the error shown). today: the hall's business day.
-  id(today) {
-    const value = this.value("id");
+  // {number, birth, elderly} or null (the error shown). today: the hall's business day;
+  // step: which ID field ("id", or "ci-id" on the check-in screen).
+  id(today, step = "id") {
+    const value = this.value(step);
     const r = checkId(value, today);
     if (!r.ok) {
-      this.error("id", this.t(r.error, r.vars));
-      this.#groups(value, r.part);
+      this.error(step, this.t(r.error, r.vars));
+      this.#groups(this.fields[step], value, r.part);
       return null;
     }
     return { number: r.number, birth: r.birth, elderly: ageOn(r.birth, today) >= ELDERLY_AGE };
@@ -117,8 +141,9 @@ export class Entry {
   }
 
   // The number in its four groups, the wrong one marked by a frame and a ✗.
-  #groups(value, part) {
-    const box = $("id-groups");
+  #groups(f, value, part) {
+    const box = f.groups;
+    if (!box) return;
     box.hidden = !part || value.length !== 18;
     if (box.hidden) {
       box.replaceChildren();

@@ -2,6 +2,8 @@
 // or an ID-card reader that types it), optionally a mobile number for SMS,
 // confirm, and take a printed ticket. Green channel (绿色通道): offered when the
 // ID shows 70 or over; for the other groups a hall guide enters a PIN.
+// Citizens who booked online check in (预约签到, checkin.js): by the booking's QR
+// code on the scanner (from the start screen too), its code, or their ID number.
 // After 30 s without a touch or a key it goes back to the start and forgets
 // everything it was shown. Runs for months unattended: reconnects, re-reads.
 //
@@ -13,6 +15,7 @@
 //   ?done=10         seconds the issued number stays on screen
 //   ?retry_max=15    the longest wait between reconnection attempts, in seconds
 import { makeI18n } from "/static/common/i18n.js";
+import { CheckInDesk } from "./checkin.js";
 import { Entry } from "./entry.js";
 import { LiveHall } from "./hall.js";
 import { maskId, maskPhone } from "/static/common/idcheck.js";
@@ -31,8 +34,9 @@ const cfg = { idleMs: num("idle", 30) * 1000, doneMs: num("done", 10) * 1000 };
 const HALL = document.body.dataset.hall;
 const $ = (id) => document.getElementById(id);
 
-const STEPS = ["start", "id", "green", "phone", "confirm", "guide", "done", "fail"];
+const STEPS = ["start", "id", "green", "phone", "confirm", "guide", "checkin", "done", "fail"];
 // Where the focus goes on each step (the field, for a reader's keystrokes), and what is said.
+// The check-in step's depend on its field (checkin.js).
 const FOCUS = { start: "start-title", id: "id-input", green: "green-take", phone: "phone-input",
   confirm: "confirm-go", guide: "pin-input", done: "done-home", fail: "fail-title" };
 const SAY = { start: "kiosk.choose_say", id: "id.say", green: "green.say", phone: "phone.say",
@@ -50,6 +54,11 @@ const hall = new LiveHall({
   retryMaxMs: num("retry_max", 15) * 1000,
   onChange: () => renderHall(),
   onStatus: offlineBadge($("offline"), t),
+});
+const desk = new CheckInDesk({
+  hallId: HALL, entry, t, lang, hall, say: (text) => prefs.say(text),
+  onDone: (r) => { done(r.ticket, r); printer.print(slipUrl(HALL, r.ticket)); },
+  onFail: (f) => fail(f),
 });
 const name = (s) => serviceName(s, lang);
 const today = () => (hall.hall && hall.hall.business_day) || new Date().toISOString().slice(0, 10);
@@ -70,14 +79,27 @@ function go(step) {
   if (step === "id") $("id-skip").hidden = Boolean(svc && svc.id_required);
   if (entry.has(step)) entry.render(step);
   if (step === "confirm") renderConfirm();
-  $(FOCUS[step]).focus({ preventScroll: true });
-  if (SAY[step]) prefs.say(t(SAY[step]));
+  desk.forget(); // what was typed on the step before is no part of a scan on this one
+  if (step === "checkin") desk.render();
+  $(step === "checkin" ? desk.input() : FOCUS[step]).focus({ preventScroll: true });
+  const booking = step === "start" && !$("ci-open").hidden; // and check-in is offered
+  const say = step === "checkin" ? desk.sayKey() : booking ? "ci.choose_say" : SAY[step];
+  if (say) prefs.say(t(say));
+}
+
+// The check-in step, in a field ("code" or "id"); with a scanned code, sent at once.
+function openCheckIn(mode, code = null) {
+  if (S.step !== "start") reset();
+  desk.use(mode);
+  go("checkin");
+  if (code) desk.submit("code", code);
 }
 
 // Back to the start, forgetting everything shown: fields, errors, the result.
 function reset() {
   S = fresh();
   entry.clear();
+  desk.clear();
   for (const id of ["done-number", "done-service", "done-ahead", "done-eta", "fail-text",
     "fail-alt", "sum-service", "sum-id", "sum-phone", "sum-kind"]) $(id).textContent = "";
   $("sending").hidden = true;
@@ -94,6 +116,8 @@ function renderHall() {
   const services = hall.services();
   $("closed").hidden = h.open_now !== false;
   $("no-services").hidden = services.length > 0;
+  // Check-in is offered where a service takes bookings (any channel: booked online).
+  $("ci-open").hidden = !(h.services || []).some((s) => s.bookable);
   renderTiles($("tiles"), services, { closed: h.open_now === false, t, lang, onChoose: choose });
 }
 
@@ -164,7 +188,8 @@ async function take() {
   }
 }
 
-function done(r) {
+// r: the ticket; checkedIn: the check-in's answer ({late, message, message_zh}), if one.
+function done(r, checkedIn = null) {
   const svc = hall.service(r.service);
   $("done-number").textContent = r.number;
   $("done-service").textContent = r.service_name || (svc ? name(svc) : r.service);
@@ -174,9 +199,10 @@ function done(r) {
   Object.assign(S, { pin: null, doneAt: Date.now() });
   entry.clearPin();
   renderDoneButton();
+  const said = desk.note(checkedIn); // a check-in's own title and sentence, or the ticket's
   go("done");
   const number = lang === "zh" ? spellNumber(r.number) : r.number.split("").join(" ");
-  prefs.say(t("done.say", { number, n: r.people_ahead }), { chinese: lang === "zh" });
+  prefs.say(t(said.key, { ...said.vars, number, n: r.people_ahead }), { chinese: lang === "zh" });
 }
 
 function renderDoneButton() {
@@ -185,6 +211,7 @@ function renderDoneButton() {
 }
 
 function fail(f) {
+  $("fail-title-text").textContent = t(f.title || "fail.title");
   $("fail-text").textContent = f.main;
   $("fail-text").lang = f.mainLang;
   $("fail-alt").textContent = f.alt;
@@ -203,7 +230,7 @@ function tick() {
   if (S.step === "done") {
     renderDoneButton();
     if (now - S.doneAt >= cfg.doneMs) reset();
-  } else if (S.step !== "start" && !S.sending) {
+  } else if (S.step !== "start" && !S.sending && !desk.sending) {
     const left = cfg.idleMs - (now - lastActivity);
     if (left <= 0) reset();
     else if (left <= 10000) {
@@ -236,17 +263,25 @@ function wire() {
   click("done-home", reset);
   click("fail-home", reset);
   click("fail-fix", () => go(S.fix || "start"));
+  click("ci-open", () => openCheckIn("code"));
+  click("ci-back", reset);
   const submit = { id: submitId, phone: submitPhone, guide: submitGuide };
+  // A booking QR scanned while the start screen or a result is shown: checked in at once.
+  const scan = desk.scanRoute((code) => openCheckIn("code", code));
   routeKeys({
     activity: () => { lastActivity = Date.now(); $("idle-warn").hidden = true; },
-    route: () => (entry.has(S.step)
-      ? { onKey: (k) => entry.type(S.step, k), onEnter: submit[S.step] }
-      : null),
+    route: () => {
+      if (entry.has(S.step)) return { onKey: (k) => entry.type(S.step, k), onEnter: submit[S.step] };
+      if (desk.sending) return null; // one check-in at a time: a second scan waits for the answer
+      if (S.step === "checkin") return desk.route();
+      return ["start", "done", "fail"].includes(S.step) ? scan : null;
+    },
   });
 }
 
 apply();
 document.body.classList.add(`lang-${lang}`);
+$("ci-open-alt").lang = lang === "zh" ? "en" : "zh-CN";
 prefs.bind($("pref-contrast"), $("pref-voice"));
 wire();
 go("start");

@@ -1,6 +1,9 @@
 // The one catalog of the kiosk (取号机) and its printed slip: every visible and
-// spoken string, Chinese first, English on request (?lang=en).
-export const STRINGS = {
+// spoken string, Chinese first, English on request (?lang=en). Appointment
+// check-in's strings (预约签到) are in strings_checkin.js, merged in below.
+import checkin from "./strings_checkin.js";
+
+const base = {
   zh: {
     "kiosk.title": "自助取号",
     "kiosk.choose": "请选择办理业务",
@@ -125,6 +128,7 @@ export const STRINGS = {
     "slip.eta_n": "约 {n} 分钟",
     "slip.time": "取号时间",
     "slip.holder": "取号人",
+    "slip.appointment": "预约",
     "slip.scan": "扫码在手机上查看排队进度",
     "slip.note": "请留意叫号，过号请到窗口咨询",
   },
@@ -252,7 +256,13 @@ export const STRINGS = {
     "slip.eta_n": "about {n} min",
     "slip.time": "Issued",
     "slip.holder": "Holder",
+    "slip.appointment": "Appointment",
     "slip.scan": "扫码在手机上查看排队进度 · Scan to follow your place",
     "slip.note": "Please listen for your number",
   },
+};
+
+export const STRINGS = {
+  zh: { ...base.zh, ...checkin.zh },
+  en: { ...base.en, ...checkin.en },
 };

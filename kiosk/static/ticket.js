@@ -6,18 +6,19 @@
 // so it goes to the default printer without a dialog. The frame tells us when
 // it has printed (postMessage) and is removed then, or at the next ticket.
 
-// The API's error ({code, message, message_zh, field, details}) or our own.
+// The API's error ({code, message, message_zh, field, ...details}) or our own.
 export class IssueError extends Error {
-  constructor({ code = "error", message = "", message_zh = "", status = 0 } = {}) {
+  constructor({ code = "error", message = "", message_zh = "", status = 0, ...details } = {}) {
     super(message || code);
-    Object.assign(this, { code, message_en: message, message_zh, status });
+    Object.assign(this, { code, message_en: message, message_zh, status, details });
   }
 }
 
-export async function issue(hallId, body) {
+// POST a JSON body; the answer if it is good(answer), else an IssueError.
+async function post(path, body, good) {
   let res;
   try {
-    res = await fetch(`/api/halls/${encodeURIComponent(hallId)}/tickets`, {
+    res = await fetch(path, {
       method: "POST",
       headers: { accept: "application/json", "content-type": "application/json" },
       body: JSON.stringify(body),
@@ -30,8 +31,18 @@ export async function issue(hallId, body) {
   if (!res.ok) {
     throw new IssueError({ ...((data && data.error) || { code: "bad_reply" }), status: res.status });
   }
-  if (!data || !data.number) throw new IssueError({ code: "bad_reply", status: res.status });
+  if (!data || !good(data)) throw new IssueError({ code: "bad_reply", status: res.status });
   return data;
+}
+
+export function issue(hallId, body) {
+  return post(`/api/halls/${encodeURIComponent(hallId)}/tickets`, body, (d) => Boolean(d.number));
+}
+
+// Check-in (签到) of a booking, by {code} or {id_number}: {late, message, message_zh, ticket, appointment}.
+export function checkIn(hallId, body) {
+  return post(`/api/halls/${encodeURIComponent(hallId)}/check-in`, body,
+    (d) => Boolean(d.ticket && d.ticket.number));
 }
 
 // Where the slip is: the answer's slip_url, or built from id and token (older servers).

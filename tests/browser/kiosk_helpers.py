@@ -1,16 +1,22 @@
 """Helpers for the kiosk tests: valid test ID numbers, a kiosk page with its requests,
-prints and speech recorded, and an administrator to configure the hall."""
+prints and speech recorded, and an administrator to configure the hall; for check-in
+(预约签到), a bookable service, bookings by staff or by a signed-in citizen, and the
+booking QR read as the kiosk's scanner reads it."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import pypdfium2  # type: ignore[import-untyped]
+import zxingcpp
 from playwright.async_api import Browser, Page
 
 from tests.browser.conftest import HARNESS_EVAL
@@ -135,3 +141,115 @@ async def admin_patch(base: str, admin: str, path: str, body: dict[str, Any]) ->
         token = r.json()["token"]
         r = await c.patch(path, json=body, headers={"authorization": f"Bearer {token}"})
         assert r.status_code == 200, r.text
+
+
+# --- appointments and check-in -------------------------------------------------------------
+
+# 30-minute slots whose check-in opens 30 minutes before: the first slot still open
+# (starting within the next 30 minutes) can be checked in at once, later ones are too early.
+BOOKING = {"slot_minutes": 30, "capacity": 5, "days_ahead": 3, "checkin_before_min": 30}
+
+
+def noon_zone(now: datetime) -> str:
+    """A time zone in which it is now between 12:00 and 13:00. A hall put in it has its
+    slots, check-in windows and "today" well inside one local day whatever time the suite
+    runs (its local date is the UTC date, which seed_hall makes a working day)."""
+    offset = 12 - now.astimezone(UTC).hour  # local = UTC + offset, from -11 to +12
+    if offset == 0:
+        return "Etc/UTC"
+    # POSIX signs: Etc/GMT-8 is eight hours ahead of UTC.
+    return f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
+
+
+async def login(base: str, username: str) -> str:
+    async with httpx.AsyncClient(base_url=base) as c:
+        r = await c.post("/api/auth/login", json={"username": username, "password": PASSWORD})
+        r.raise_for_status()
+        token: str = r.json()["token"]
+        return token
+
+
+async def make_bookable(
+    base: str, admin: str, hall: str, service: str = "A", rules: dict[str, Any] | None = None
+) -> None:
+    """The hall in its noon zone, and `service` taking bookings by `rules` (BOOKING)."""
+    await admin_patch(base, admin, f"/api/admin/halls/{hall}", {"tz": noon_zone(datetime.now(UTC))})
+    await admin_patch(base, admin, f"/api/admin/halls/{hall}/services/{service}",
+                      {"booking": rules or BOOKING})  # fmt: skip
+
+
+async def open_slots(base: str, hall: str, service: str = "A") -> list[dict[str, Any]]:
+    """The slots still open to booking, soonest first ({start, end, free, ...})."""
+    async with httpx.AsyncClient(base_url=base) as c:
+        r = await c.get(f"/api/halls/{hall}/services/{service}/slots")
+        assert r.status_code == 200, r.text
+        slots: list[dict[str, Any]] = r.json()["slots"]
+        return slots
+
+
+async def book_by_staff(
+    base: str, clerk: str, hall: str, slot: str, id_number: str, service: str = "A",
+    phone: str = "13912345678",
+) -> dict[str, Any]:  # fmt: skip
+    """A booking a clerk makes for a citizen (Bearer): the AppointmentOut."""
+    token = await login(base, clerk)
+    async with httpx.AsyncClient(base_url=base) as c:
+        r = await c.post("/api/appointments", headers={"authorization": f"Bearer {token}"},
+                         json={"hall": hall, "service": service, "slot": slot,
+                               "id_number": id_number, "phone": phone, "lang": "zh"})  # fmt: skip
+        assert r.status_code == 201, r.text
+        out: dict[str, Any] = r.json()
+        return out
+
+
+async def book_as_citizen(
+    base: str, codes: Any, phone: str, hall: str, slot: str, id_number: str, service: str = "A"
+) -> dict[str, Any]:
+    """A citizen signs in with the code texted to `phone` (codes: a recording SMS gateway
+    with wait_code, tests/browser/phone_helpers.py) and books: the AppointmentOut."""
+    async with httpx.AsyncClient(base_url=base) as c:
+        r = await c.post("/api/citizen/code", json={"phone": phone})
+        assert r.status_code == 202, r.text
+        code = await asyncio.to_thread(codes.wait_code, phone)
+        r = await c.post("/api/citizen/session", json={"phone": phone, "code": code})
+        assert r.status_code == 200, r.text
+        auth = {"authorization": f"Citizen {r.json()['token']}"}
+        r = await c.post("/api/appointments", headers=auth,
+                         json={"hall": hall, "service": service, "slot": slot,
+                               "id_number": id_number, "lang": "zh"})  # fmt: skip
+        assert r.status_code == 201, r.text
+        out: dict[str, Any] = r.json()
+        return out
+
+
+async def scan_qr(browser: Browser, svg: str) -> str:
+    """What a scanner reads from a booking's QR code (its qr_svg, drawn as a page draws it)."""
+    context = await browser.new_context()
+    try:
+        page = await context.new_page()
+        await page.set_content(f"<!doctype html><body style='margin:10mm'>{svg}</body>")
+        pdf = await page.pdf(width="80mm", height="80mm")
+    finally:
+        await context.close()
+    image = pypdfium2.PdfDocument(pdf)[0].render(scale=4, grayscale=True).to_numpy()
+    [found] = zxingcpp.read_barcodes(image)
+    text: str = found.text
+    return text
+
+
+def record_check_ins(k: Kiosk) -> list[dict[str, Any]]:
+    """Every check-in the kiosk posts, in order (its JSON body)."""
+    sent: list[dict[str, Any]] = []
+
+    def request(r: Any) -> None:
+        if r.method == "POST" and r.url.endswith("/check-in"):
+            sent.append(json.loads(r.post_data or "{}"))
+
+    k.page.on("request", request)
+    return sent
+
+
+def allow_refused(k: Kiosk, *statuses: int) -> None:
+    """Forget Chromium's console line for refusals a test provokes on purpose (a 404 for an
+    unknown booking code): the kiosk says what went wrong in its own words."""
+    k.errors[:] = [e for e in k.errors if not any(f"status of {s}" in e for s in statuses)]
