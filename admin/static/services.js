@@ -1,6 +1,8 @@
-// Services (业务) of the chosen hall: the ticket prefix, names, channels and daily quota.
+// Services (业务) of the chosen hall: the ticket prefix, names, channels, daily quota and
+// the online-appointment rules (booking.js).
 
 import { enc } from "./api.js";
+import { BookingEditor, bookingCell } from "./booking.js";
 import { Crud } from "./section.js";
 import { checkGroup, checkedValues, field, h } from "./ui.js";
 
@@ -51,6 +53,7 @@ export class ServicesSection extends Crud {
       { key: "services.avg", cell: (s) => this.t("services.avg_value", { min: Math.round((s.avg_service_s || 0) / 6) / 10 }) },
       { key: "services.channels", cell: (s) => (s.channels || []).map((c) => this.t(`channel.${c}`)).join(this.t("list.sep")) },
       { key: "services.quota", cell: (s) => (s.daily_quota == null ? this.t("services.no_quota") : String(s.daily_quota)) },
+      { key: "services.booking", cell: (s) => bookingCell(s.booking) },
     ];
   }
 
@@ -81,6 +84,8 @@ export class ServicesSection extends Crud {
         attrs: { min: "0", step: "1", class: "short" },
       }),
     );
+    this.booking = new BookingEditor(this.app, s ? s.booking : null);
+    out.push(this.booking.root);
     return out;
   }
 
@@ -92,6 +97,7 @@ export class ServicesSection extends Crud {
       avg_service_s: v("avg_service_s") === "" ? null : Number(v("avg_service_s")),
       channels: checkedValues(form, "channels"),
       daily_quota: v("daily_quota") === "" ? null : Number(v("daily_quota")),
+      booking: this.booking.value(),
     };
     if (!s) body.code = v("code").toUpperCase();
     return body;
@@ -110,7 +116,7 @@ export class ServicesSection extends Crud {
     if (b.daily_quota !== null && (!Number.isInteger(b.daily_quota) || b.daily_quota < 0)) {
       p.push({ field: "daily_quota", key: "form.whole_int" });
     }
-    return p;
+    return p.concat(this.booking.problems(b.booking));
   }
 
   create(body) {

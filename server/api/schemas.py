@@ -232,6 +232,9 @@ class StaffTicket(BaseModel):
     phone_masked: str | None
     note: str | None
     target_window: str | None = None
+    slot_at: datetime | None = Field(
+        default=None, description="an appointment ticket's slot start: the console shows it"
+    )
 
 
 class Queue(BaseModel):

@@ -180,4 +180,5 @@ def staff_ticket(t: Ticket) -> schemas.StaffTicket:
         phone_masked=t.phone_masked,
         note=t.note,
         target_window=t.target_window_id,
+        slot_at=t.slot_at,
     )

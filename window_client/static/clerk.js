@@ -20,7 +20,7 @@ const RELEASES = new Set(["ticket.finished", "ticket.no_show", "ticket.transferr
 const CALLS = new Set(["ticket.called", "ticket.called_back"]);
 // What a reply tells us about the ticket that does not change with its state.
 const DETAILS = ["id", "number", "service", "kind", "issued_at", "transfer_count",
-  "name_masked", "id_masked", "phone_masked", "note"];
+  "name_masked", "id_masked", "phone_masked", "note", "slot_at"];
 const SETTLE_MS = 2000;
 
 export class ClerkDesk {

@@ -26,7 +26,7 @@ class Console {
     this.session = null;
     this.socket = null;
     this.conn = "connecting"; // connecting | online | offline
-    this.hall = null;         // {id, name, services, windows}
+    this.hall = null;         // {id, name, tz, business_day, services, windows}
     this.waiting = {};        // service code -> waiting count
     this.view = null;
     this.hallTimer = null;
@@ -313,7 +313,10 @@ class Console {
     const topic = msg.topic || "";
     if (msg.op === "welcome" && msg.user) this.userId = msg.user.id;
     if (topic.startsWith("hall:")) {
-      if (msg.op === "snapshot") this.setHall(msg.data);
+      if (msg.op === "snapshot") {
+        this.setHall(msg.data);
+        if (this.view && this.view.onHallSnapshot) this.view.onHallSnapshot();
+      }
       else if (msg.op === "event") {
         // Every event may move the counts; a config.changed also renames services,
         // windows or the hall: the re-read brings them all.
@@ -362,7 +365,8 @@ class Console {
 
   setHall(data) {
     const info = data.hall || data;
-    this.hall = { id: info.id, name: info.name, services: data.services, windows: data.windows };
+    this.hall = { id: info.id, name: info.name, tz: info.tz, business_day: info.business_day,
+      services: data.services, windows: data.windows };
     for (const s of data.services) this.waiting[s.code] = s.waiting;
     this.renderBar();
     if (this.view) {

@@ -1,7 +1,7 @@
 // Drawing the clerk's working view from the desk's state (clerk.js): the current
 // ticket with its timers, the action buttons, the waiting counts, the passed list, today.
 
-import { $, clock, h, reconcile, secondsSince, setText } from "./dom.js";
+import { $, clock, h, reconcile, secondsSince, setText, timeIn } from "./dom.js";
 
 // What the window's state allows: a button is enabled, a key acts, only then.
 export function allowed(op, st) {
@@ -62,13 +62,17 @@ function renderTicket(ctx, t) {
   setText($("cur-number"), t.number);
   setText($("cur-service"), `${t.service} · ${ctx.serviceName(t.service)}`);
   const kind = $("cur-kind");
-  setText(kind, t.kind ? ctx.t(`kind.${t.kind}`) : "");
+  // An appointment says its slot: the clerk sees at once whether the citizen is on time.
+  const slot = t.slot_at ? timeIn(t.slot_at, ctx.hall && ctx.hall.tz) : "";
+  setText(kind, t.kind === "appointment" && slot ? ctx.t("kind.appointment_at", { time: slot })
+    : t.kind ? ctx.t(`kind.${t.kind}`) : "");
   kind.dataset.kind = t.kind || "";
   $("cur-state").textContent = ctx.t(`ticket.state.${t.state}`);
   $("cur-state").dataset.state = t.state;
   const rows = [];
   const add = (label, value) => value && rows.push(h("div", {}, h("dt", {}, label), h("dd", {}, value)));
   add(ctx.t("fact.recalls"), t.recall_count ? ctx.t("fact.recalls_n", { n: t.recall_count }) : null);
+  add(ctx.t("fact.slot"), t.kind !== "appointment" && slot ? slot : null); // e.g. transferred since
   add(ctx.t("fact.name"), t.name_masked);
   add(ctx.t("fact.id"), t.id_masked);
   add(ctx.t("fact.phone"), t.phone_masked);

@@ -61,3 +61,28 @@ export function secondsSince(iso, nowMs) {
   const t = Date.parse(iso);
   return Number.isNaN(t) ? null : (nowMs - t) / 1000;
 }
+
+// The hall's clock, not the browser's: a console may run on a PC set to another zone.
+function inZone(tz, options) {
+  try {
+    return new Intl.DateTimeFormat("en-CA", { ...options, timeZone: tz || undefined });
+  } catch {
+    return new Intl.DateTimeFormat("en-CA", options); // an unknown zone: the PC's own
+  }
+}
+
+// "2026-12-03T01:30:00Z" in Asia/Shanghai -> "09:30"
+export function timeIn(iso, tz) {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return "";
+  const parts = inZone(tz, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(t);
+  const get = (type) => (parts.find((p) => p.type === type) || {}).value || "";
+  return `${get("hour")}:${get("minute")}`;
+}
+
+// The local date of an instant in the hall's zone: "2026-12-03".
+export function dateIn(iso, tz) {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return "";
+  return inZone(tz, { year: "numeric", month: "2-digit", day: "2-digit" }).format(t);
+}

@@ -1,8 +1,10 @@
 // The supervisor's view: every window of the hall live, pause / resume / close one,
-// and the waiting queue with "move" for each ticket. Window states come from the
-// hall topic (and a debounced re-read of the hall); actions go over HTTP.
+// the waiting queue with "move" for each ticket, and the day's online appointments
+// (appointments.js). Window states come from the hall topic (and a debounced re-read
+// of the hall); actions go over HTTP.
 
-import { $, clock, h, reconcile, secondsSince, setText } from "./dom.js";
+import { DayAppointments } from "./appointments.js";
+import { $, clock, h, reconcile, secondsSince, setText, timeIn } from "./dom.js";
 import { confirmDialog, pauseDialog, transferDialog } from "./dialogs.js";
 import { api } from "./session.js";
 
@@ -14,22 +16,33 @@ export class SupervisorBoard {
     this.winErrors = new Map(); // window id -> error
     this.timer = null;
     this.seq = 0;
+    this.appts = new DayAppointments(ctx);
   }
 
   start() {
     this.loadQueue();
+    this.appts.start();
     this.render();
   }
 
   stop() {
     clearTimeout(this.timer);
+    this.appts.stop();
   }
 
   onHallChanged() {
+    this.appts.onHall();
     this.render();
   }
 
+  // A fresh hall snapshot (a reconnect that could not replay): events may have been missed.
+  onHallSnapshot() {
+    if (this.appts.data) this.appts.poke();
+    this.loadQueue();
+  }
+
   onHallEvent(ev) {
+    this.appts.onHallEvent(ev);
     if (!ev.type.startsWith("ticket.")) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.loadQueue(), 300);
@@ -120,6 +133,7 @@ export class SupervisorBoard {
     const windows = [...hall.windows].sort((a, b) => a.number - b.number);
     reconcile($("sup-grid"), windows, (w) => w.id, (w) => this.#card(w), (el, w) => this.#update(el, w));
     this.#renderQueue();
+    this.appts.render();
   }
 
   #card(w) {
@@ -179,7 +193,9 @@ export class SupervisorBoard {
         el.dataset.number = t.number;
         setText(c[0], t.number);
         setText(c[1], `${t.service} ${ctx.serviceName(t.service)}`);
-        setText(c[2], ctx.t(`kind.${t.kind}`));
+        setText(c[2], t.kind === "appointment" && t.slot_at
+          ? ctx.t("kind.appointment_at", { time: timeIn(t.slot_at, ctx.hall && ctx.hall.tz) })
+          : ctx.t(`kind.${t.kind}`));
         c[2].dataset.kind = t.kind;
         setText(c[4], t.note || "");
         const b = c[5].firstElementChild;
