@@ -151,6 +151,18 @@ class Pages:
     async def phone(self, request: Request) -> Response:
         return await self._hall_page(request, "phone.html")
 
+    async def book(self, request: Request) -> Response:
+        # Whether the service takes bookings can change while the page is open: the page
+        # says so; here only an unknown hall or service is "not found".
+        hall_id, code = request.path_params["hall"], request.path_params.get("service", "")
+        try:
+            info = await state(request).ctx.hall(hall_id)
+            if code:
+                await state(request).ctx.service(hall_id, code)
+        except OneWindowError as err:
+            return self._missing(err)
+        return self.render("book.html", hall_id=hall_id, hall_name=info.hall.name, service=code)
+
     async def follow(self, request: Request) -> Response:
         # The page reads its token from the address and keeps it on the phone; the
         # server renders only the shell, so a wrong token shows nothing but "not found".
@@ -176,6 +188,8 @@ class Pages:
             Route("/kiosk/{hall}/slip/{ticket}", self.slip, methods=["GET"]),
             Route("/m/me", self.mine, methods=["GET"]),
             Route("/m/ticket/{ticket}", self.follow, methods=["GET"]),
+            Route("/m/{hall}/book", self.book, methods=["GET"]),
+            Route("/m/{hall}/book/{service}", self.book, methods=["GET"]),
             Route("/m/{hall}", self.phone, methods=["GET"]),
             Mount("/static/common", _Static(directory=self.folders["web_common"])),
             Mount("/static/displays", _Static(directory=self.folders["displays"] / "static")),

@@ -1,6 +1,9 @@
-// "我的" at /m/me: sign-in by mobile number and SMS code, then that number's tickets of
-// today; and, signed in or not, the tickets taken on this phone (kept in localStorage).
+// "我的" at /m/me: sign-in by mobile number and SMS code, then that number's appointments
+// (appts.js) and tickets of today; and, signed in or not, the tickets taken on this phone
+// (kept in localStorage). A page that needs the sign-in sends the citizen here with
+// ?next=<its address>, and gets them back once signed in.
 import { api, describe, el, i18n, lang, session, t, tickets, wireLangSwitch } from "./common.js";
+import { clearAppointments, loadAppointments, setupAppointments } from "./appts.js";
 import { normalPhone } from "./idcheck.js";
 
 const $ = (id) => document.getElementById(id);
@@ -49,7 +52,20 @@ function ticketItem(d, token) {
     el("div", { class: "tl-link" }, ...body));
 }
 
+// Where to go back to after signing in: a phone page of this site only.
+function nextPage() {
+  const raw = new URLSearchParams(location.search).get("next");
+  if (!raw) return null;
+  try {
+    const url = new URL(raw, location.origin);
+    return url.origin === location.origin && url.pathname.startsWith("/m/") ? url.pathname + url.search : null;
+  } catch {
+    return null;
+  }
+}
+
 function showSignIn(message) {
+  clearAppointments();
   $("me-view").hidden = true;
   $("signin-view").hidden = false;
   S.listed = new Set();
@@ -72,6 +88,7 @@ async function loadMe() {
     S.listed = new Set((me.tickets || []).map((d) => d.id));
     $("signin-view").hidden = true;
     $("me-view").hidden = false;
+    await loadAppointments(who.token);
   } catch (err) {
     if (err.status === 401) {
       session.clear();
@@ -183,6 +200,11 @@ async function signIn(ev) {
     const r = await api("POST", "/api/citizen/session", { body: { phone, code } });
     session.save({ token: r.token, phone_masked: r.phone_masked, expires_at: r.expires_at });
     $("si-code").value = "";
+    const next = nextPage();
+    if (next) {
+      location.assign(next);
+      return;
+    }
     say("");
     await loadMe();
     await loadLocal();
@@ -223,9 +245,16 @@ async function start() {
   $("send").addEventListener("click", sendCode);
   $("signin").addEventListener("submit", signIn);
   $("signout").addEventListener("click", signOut);
+  setupAppointments({
+    onSignedOut: () => {
+      session.clear();
+      showSignIn(t("me.expired"));
+    },
+  });
   await loadMe();
   await loadLocal();
   document.body.classList.remove("loading");
+  if (location.hash === "#appointments" && !$("me-view").hidden) $("ap-title").focus();
 }
 
 start();

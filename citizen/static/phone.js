@@ -39,17 +39,32 @@ function renderHall() {
   $("hall-note").hidden = Boolean(h.open_now);
   state.dataset.open = h.open_now ? "1" : "0";
   const list = $("services");
-  const items = phoneServices().map((s) => {
+  const phone = new Set(phoneServices().map((s) => s.code));
+  // Booking is open around the clock, closed hall or not: bookable services are listed
+  // even where the phone may not take their tickets.
+  const shown = (h.services || []).filter((s) => phone.has(s.code) || s.bookable);
+  const items = shown.map((s) => {
     const name = el("span", { class: "svc-name", text: svcName(s) });
-    const button = el("button", {
-      type: "button", class: "primary", text: t("svc.take"),
-      disabled: !h.open_now, "aria-label": t("svc.take_label", { name: svcName(s) }),
-    });
-    button.addEventListener("click", () => choose(s.code));
+    const actions = el("div", { class: "svc-actions" });
+    if (s.bookable) {
+      actions.append(el("a", {
+        class: "button secondary book-link", text: t("svc.book"),
+        href: `/m/${encodeURIComponent(HALL)}/book/${encodeURIComponent(s.code)}`,
+        "aria-label": t("svc.book_label", { name: svcName(s) }),
+      }));
+    }
+    if (phone.has(s.code)) {
+      const button = el("button", {
+        type: "button", class: "primary", text: t("svc.take"),
+        disabled: !h.open_now, "aria-label": t("svc.take_label", { name: svcName(s) }),
+      });
+      button.addEventListener("click", () => choose(s.code));
+      actions.append(button);
+    }
     return el("li", { class: "svc", "data-service": s.code },
       el("div", { class: "svc-text" }, name,
         el("span", { class: "svc-facts", text: facts(s) })),
-      button);
+      actions);
   });
   list.replaceChildren(...items);
   $("no-services").hidden = items.length > 0;

@@ -1,5 +1,8 @@
-// The phone pages' one catalog: every visible string, Chinese first, English beside it.
-export default {
+// The phone pages' one catalog: every visible string, Chinese first, English beside it
+// (online appointments' strings are in strings_booking.js, merged in below).
+import booking from "./strings_booking.js";
+
+const base = {
   zh: {
     "app.name": "一窗通",
     "lang.switch": "English",
@@ -240,4 +243,9 @@ export default {
     "me.take": "Take a ticket",
     "me.next": "You are next",
   },
+};
+
+export default {
+  zh: { ...base.zh, ...booking.zh },
+  en: { ...base.en, ...booking.en },
 };

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -176,3 +177,65 @@ async def ticket_status(base: str, ticket: str, token: str) -> dict[str, Any]:
         assert r.status_code == 200, r.text
         out: dict[str, Any] = r.json()
         return out
+
+
+# --- online appointments -----------------------------------------------------------------
+
+SESSION_KEY = "ow.citizen.session"
+
+
+async def citizen_session(base: str, gateway: Gateway, phone_number: str) -> dict[str, Any]:
+    """A citizen signed in over HTTP as the phone page signs in (code by SMS, then the
+    session): {token, phone_masked, expires_at}, what the page keeps."""
+    async with httpx.AsyncClient(base_url=base) as c:
+        before = len(gateway.codes(phone_number))
+        r = await c.post("/api/citizen/code", json={"phone": phone_number, "lang": "zh"})
+        assert r.status_code == 202, r.text
+        code = await asyncio.to_thread(gateway.wait_code, phone_number, before + 1)
+        r = await c.post("/api/citizen/session", json={"phone": phone_number, "code": code})
+        assert r.status_code == 200, r.text
+        s = r.json()
+        return {k: s[k] for k in ("token", "phone_masked", "expires_at")}
+
+
+async def keep_session(p: Phone, session: dict[str, Any]) -> None:
+    """Put a sign-in on the phone, where the page's own sign-in keeps it."""
+    await p.page.evaluate(
+        "([key, value]) => localStorage.setItem(key, value)", [SESSION_KEY, json.dumps(session)]
+    )
+
+
+async def page_session(p: Phone) -> dict[str, Any]:
+    out: dict[str, Any] = await p.page.evaluate(
+        f"JSON.parse(localStorage.getItem('{SESSION_KEY}') || 'null')"
+    )
+    return out
+
+
+async def citizen_call(
+    base: str, session: dict[str, Any], method: str, path: str, body: Any = None
+) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=base) as c:
+        return await c.request(
+            method, path, json=body, headers={"authorization": f"Citizen {session['token']}"}
+        )
+
+
+async def slot_list(base: str, hall: str, service: str) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=base) as c:
+        r = await c.get(f"/api/halls/{hall}/services/{service}/slots")
+        assert r.status_code == 200, r.text
+        out: dict[str, Any] = r.json()
+        return out
+
+
+async def book_http(
+    base: str, session: dict[str, Any], hall: str, service: str, slot: str, id_number: str
+) -> dict[str, Any]:
+    """A booking made as the booking page makes it, over HTTP."""
+    r = await citizen_call(base, session, "POST", "/api/appointments", {
+        "hall": hall, "service": service, "slot": slot, "id_number": id_number, "lang": "zh",
+    })  # fmt: skip
+    assert r.status_code == 201, r.text
+    out: dict[str, Any] = r.json()
+    return out
