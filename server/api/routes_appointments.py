@@ -49,7 +49,8 @@ async def appointment_out(request: Request, a: Appointment) -> m.AppointmentOut:
         id_masked=a.id_masked, name_masked=a.name_masked, phone_masked=a.phone_masked,
         check_in_from=ap.check_in_opens(rules, a.slot_start).astimezone(info.clock.tz),
         check_in_until=a.slot_end.astimezone(info.clock.tz), ticket_id=a.ticket_id,
-        cancel_reason=a.cancel_reason, qr_svg=qr.svg(a.code),
+        cancel_reason=a.cancel_reason, qr_svg=qr.svg(a.code, fluid=True),
+        service_name_en=svc.name_en if svc else a.service,
     )  # fmt: skip
 
 

@@ -54,6 +54,7 @@ class AppointmentOut(BaseModel):
     hall_name: str
     service: str
     service_name: str
+    service_name_en: str
     slot_start: datetime
     slot_end: datetime
     state: Literal["booked", "checked_in", "late", "cancelled", "no_show"]

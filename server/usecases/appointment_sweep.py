@@ -55,7 +55,7 @@ async def sweep(ctx: Context, hall_id: str, now: datetime) -> Swept:
             for a in await sql.booked_between(tx.conn, hall_id, day, day):
                 svc = _service(info, a.service)
                 await messages.changed(tx, info, svc, a, "booking_closed")
-                await end_booking(tx, svc, a, AppointmentState.CANCELLED, reason="hall_closed")
+                await end_booking(tx, info, svc, a, AppointmentState.CANCELLED, reason="hall_closed")
                 closed += 1
         reminded = 0
         for a in await sql.booked_between(tx.conn, hall_id, today, _next_working_day(info, today)):

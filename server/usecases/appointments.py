@@ -71,9 +71,13 @@ class SlotView:
         return max(0, self.capacity - self.booked)
 
 
-def slot_event(service: str, start: datetime, booked: int, capacity: int) -> NewEvent:
-    """Public: a slot's count, never who booked it."""
-    return NewEvent("slot.changed", {"service": service, "slot": start.isoformat(),
+def slot_event(
+    info: HallInfo, service: str, start: datetime, booked: int, capacity: int
+) -> NewEvent:
+    """Public: a slot's count, never who booked it. The slot is named as the slot list
+    names it, in the hall's time zone."""
+    local = start.astimezone(info.clock.tz)
+    return NewEvent("slot.changed", {"service": service, "slot": local.isoformat(),
                                      "booked": booked, "capacity": capacity,
                                      "free": max(0, capacity - booked)})  # fmt: skip
 
@@ -155,7 +159,7 @@ class Appointments:
                     raise slot_full()
                 await sql.insert(tx.conn, tx.sealer, a, info.clock.business_day(slot.start),
                                  phone, email)  # fmt: skip
-                tx.emit(slot_event(svc.code, slot.start, booked, rules.capacity))
+                tx.emit(slot_event(info, svc.code, slot.start, booked, rules.capacity))
                 messages.booked(tx, info, svc, a, phone, email)
         except UniqueViolation:
             # Another request for this ID and service won the race: the index decided.
@@ -204,8 +208,8 @@ class Appointments:
             moved = replace(a, slot_start=slot.start, slot_end=slot.end,
                             reminded=_reminded(info, rules, slot.start, now))  # fmt: skip
             await sql.move(tx.conn, moved, slot.start, slot.end, info.clock.business_day(slot.start))
-            tx.emit(slot_event(a.service, a.slot_start, left, rules.capacity))
-            tx.emit(slot_event(a.service, slot.start, booked, rules.capacity))
+            tx.emit(slot_event(info, a.service, a.slot_start, left, rules.capacity))
+            tx.emit(slot_event(info, a.service, slot.start, booked, rules.capacity))
             await messages.changed(tx, info, svc, moved, "booking_rescheduled")
         await self.ctx.publish(a.hall_id, tx.events)
         return moved
@@ -219,7 +223,7 @@ class Appointments:
             a = await self._locked(tx, appointment_id)
             ap.cancellable(a, now)
             await messages.changed(tx, info, svc, a, "booking_cancelled")
-            await end_booking(tx, svc, a, AppointmentState.CANCELLED,
+            await end_booking(tx, info, svc, a, AppointmentState.CANCELLED,
                               reason="staff" if who.actor else "citizen")  # fmt: skip
         await self.ctx.publish(a.hall_id, tx.events)
         return replace(a, state=AppointmentState.CANCELLED)
@@ -268,13 +272,14 @@ class Appointments:
 
 
 async def end_booking(
-    tx: Tx, svc: Service, a: Appointment, state: AppointmentState, *, reason: str | None = None
-) -> None:
+    tx: Tx, info: HallInfo, svc: Service, a: Appointment, state: AppointmentState, *,
+    reason: str | None = None,
+) -> None:  # fmt: skip
     """Cancel a live booking (by its holder, staff or a closed day): its place is freed."""
     await sql.end(tx.conn, a, state, tx.now, reason=reason)
     left = await sql.give_back(tx.conn, a.hall_id, a.service, a.slot_start)
     capacity = svc.booking.capacity if svc.booking else left
-    tx.emit(slot_event(a.service, a.slot_start, left, capacity))
+    tx.emit(slot_event(info, a.service, a.slot_start, left, capacity))
 
 
 def _not_allowed(who: Who) -> OneWindowError:

@@ -15,6 +15,7 @@ from ..domain import appointment as ap
 from ..domain import identity
 from ..domain.appointment import Appointment, AppointmentState
 from ..domain.errors import Conflict, NotFound, RateLimited
+from ..domain.events import NewEvent
 from ..domain.model import KIND_PRIORITY, Channel, TicketKind
 from ..store import appointments_sql as sql
 from .appointments import Appointments, Who, unknown
@@ -117,6 +118,10 @@ class CheckIns:
             issued = await Placer(tx, info, info.clock.business_day(now)).place(draft)
             state = AppointmentState.LATE if late else AppointmentState.CHECKED_IN
             await sql.end(tx.conn, current, state, now, ticket_id=issued.ticket.id)
+            # Public, like slot.changed: which slot, never who (the staff's day view counts it).
+            tx.emit(NewEvent("appointment.checked_in", {
+                "service": a.service, "slot": a.slot_start.astimezone(info.clock.tz).isoformat(),
+                "late": late}))  # fmt: skip
         await self.ctx.publish(hall_id, tx.events)
         view = await self.tickets.view(issued.ticket, issued.people_ahead)
         done = replace(current, state=state, ticket_id=issued.ticket.id, checked_in_at=now)

@@ -171,6 +171,7 @@ def test_the_installed_demo_serves_every_page_and_file(
             "/kiosk/demo": "示范政务服务中心",
             "/m/demo": "示范政务服务中心",
             "/m/me": "/static/citizen/",
+            "/m/demo/book/A": "/static/citizen/book.js",
         }
         used: set[str] = set()
         for url, marker in pages.items():
