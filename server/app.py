@@ -245,10 +245,7 @@ async def _day_end_loop(st: AppState) -> None:
     while True:
         try:
             for hall in await st.ctx.store.halls():
-                n = await st.tickets.void_stale(hall.id, st.ctx.clock())
-                if n:
-                    log.info("hall %s: voided %d tickets left from earlier days", hall.id, n)
-                await appointment_sweep.sweep(st.ctx, hall.id, st.ctx.clock())
+                await _settle_hall(st, hall.id)
             await st.ctx.store.forget_commands(st.ctx.clock() - timedelta(days=1))
             if time.monotonic() - trimmed_at >= TRIM_EVERY_S:
                 await _trim_logs(st)
@@ -257,6 +254,18 @@ async def _day_end_loop(st: AppState) -> None:
             stop_if_cancelled()
             log.exception("day-end check failed; will retry")
         await asyncio.sleep(DAY_END_CHECK_S)
+
+
+async def _settle_hall(st: AppState, hall_id: str) -> None:
+    """One hall's day-end work; its failure must not keep the others' from running."""
+    try:
+        n = await st.tickets.void_stale(hall_id, st.ctx.clock())
+        if n:
+            log.info("hall %s: voided %d tickets left from earlier days", hall_id, n)
+        await appointment_sweep.sweep(st.ctx, hall_id, st.ctx.clock())
+    except Exception:
+        stop_if_cancelled()
+        log.exception("hall %s: day-end check failed; will retry", hall_id)
 
 
 async def _trim_logs(st: AppState) -> None:

@@ -98,7 +98,7 @@ export default {
     "ap.cancelled": "预约已取消。",
     "ap.late_title": "已超过预约时段",
     "ap.go_ticket": "查看号票",
-    "ap.no_token": "号票请在签到的手机上查看。",
+    "ap.no_token": "请扫描号票上的二维码查看排队进度；在手机上签到的，请在签到的手机上查看。",
   },
   en: {
     "svc.book": "Book",
@@ -197,6 +197,6 @@ export default {
     "ap.cancelled": "The booking was cancelled.",
     "ap.late_title": "Past your booked time",
     "ap.go_ticket": "Open the ticket",
-    "ap.no_token": "Open the ticket on the phone that checked in.",
+    "ap.no_token": "Scan the QR code on the printed ticket to follow it; a phone check-in is followed on that phone.",
   },
 };

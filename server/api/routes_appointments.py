@@ -13,7 +13,8 @@ from .. import qr
 from ..domain import appointment as ap
 from ..domain.appointment import Appointment
 from ..domain.errors import InvalidInput
-from ..usecases.appointments import BookRequest, Who
+from ..usecases.appointment_parts import Who
+from ..usecases.appointments import BookRequest
 from ..usecases.check_in import CheckedIn
 from . import schemas_appointments as m
 from .http import Endpoint, ok
@@ -47,7 +48,7 @@ async def appointment_out(request: Request, a: Appointment) -> m.AppointmentOut:
         slot_start=a.slot_start.astimezone(info.clock.tz),
         slot_end=a.slot_end.astimezone(info.clock.tz), state=a.state.value,
         id_masked=a.id_masked, name_masked=a.name_masked, phone_masked=a.phone_masked,
-        check_in_from=ap.check_in_opens(rules, a.slot_start).astimezone(info.clock.tz),
+        check_in_from=ap.check_in_opens(rules, a.slot_start, info.clock).astimezone(info.clock.tz),
         check_in_until=a.slot_end.astimezone(info.clock.tz), ticket_id=a.ticket_id,
         cancel_reason=a.cancel_reason, qr_svg=qr.svg(a.code, fluid=True),
         service_name_en=svc.name_en if svc else a.service,
@@ -74,7 +75,7 @@ async def book(request: Request, body: m.BookingRequest) -> Response:
     req = BookRequest(hall=body.hall, service=body.service, slot=body.slot,
                       id_number=body.id_number, phone=body.phone, name=body.name,
                       email=body.email, lang=body.lang)  # fmt: skip
-    a = await state(request).appointments.book(req, await _who(request), client_address(request))
+    a = await state(request).appointments.book(req, await _who(request))
     return ok(await appointment_out(request, a), 201)
 
 
@@ -92,7 +93,7 @@ async def one(request: Request, _: Any) -> Response:
 
 async def reschedule(request: Request, body: m.RescheduleRequest) -> Response:
     a = await state(request).appointments.reschedule(
-        request.path_params["id"], body.slot, await _who(request), client_address(request)
+        request.path_params["id"], body.slot, await _who(request)
     )
     return ok(await appointment_out(request, a))
 

@@ -33,9 +33,6 @@ class AppointmentState(Enum):
     NO_SHOW = "no_show"
 
 
-ACTIVE = (AppointmentState.BOOKED,)
-
-
 def _bad(code: str, message: str, message_zh: str, field: str) -> InvalidInput:
     return InvalidInput(code, message, message_zh, field=f"booking.{field}")
 
@@ -80,7 +77,7 @@ class BookingRules:
         for key in obj:
             if key not in known:
                 raise _bad("booking_invalid", f"unknown field {key!r}", f"未知字段：{key}", str(key))
-        spans: list[tuple[time, time]] = []
+        spans: list[tuple[time, time, int]] = []  # and its index: errors name it as given
         raw = obj.get("spans", [])
         if not isinstance(raw, list) or len(raw) > 12:
             raise _bad("booking_invalid", "spans must be a list of [from, to] (at most 12)",
@@ -93,22 +90,22 @@ class BookingRules:
             if start >= end:
                 raise _bad("booking_invalid", "a span must start before it ends",
                            "时段开始须早于结束", f"spans.{i}")  # fmt: skip
-            spans.append((start, end))
+            spans.append((start, end, i))
         spans.sort()
         for i in range(1, len(spans)):
             if spans[i][0] < spans[i - 1][1]:
-                raise _bad("booking_invalid", "spans overlap", "可预约时段重叠", f"spans.{i}")
-        reminder = obj.get("reminder_at", "18:00")
+                where = f"spans.{spans[i][2]}"  # not its place once sorted
+                raise _bad("booking_invalid", "spans overlap", "可预约时段重叠", where)
         return cls(
             slot_minutes=_int(obj, "slot_minutes", 30, 5, 240),
             capacity=_int(obj, "capacity", 5, 1, 1000),
-            spans=tuple(spans),
+            spans=tuple((a, b) for a, b, _ in spans),
             days_ahead=_int(obj, "days_ahead", 7, 1, 60),
             checkin_before_min=_int(obj, "checkin_before_min", 30, 0, 240),
             no_show_limit=_int(obj, "no_show_limit", 3, 1, 100),
             no_show_window_days=_int(obj, "no_show_window_days", 30, 1, 365),
             ban_days=_int(obj, "ban_days", 30, 0, 365),
-            reminder_at=_hhmm(reminder, "reminder_at"),
+            reminder_at=_hhmm(obj.get("reminder_at", "18:00"), "reminder_at"),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -203,8 +200,12 @@ class CheckIn(Enum):
     LATE = "late"  # after the slot: a walk-in ticket
 
 
-def check_in_opens(rules: BookingRules, slot_start: datetime) -> datetime:
-    return slot_start - timedelta(minutes=rules.checkin_before_min)
+def check_in_opens(rules: BookingRules, at: datetime, clock: HallClock | None = None) -> datetime:
+    """Given the clock, not before the slot's business day: a ticket taken then is that day's."""
+    opens = at - timedelta(minutes=rules.checkin_before_min)
+    if clock is not None:
+        opens = max(opens, datetime.combine(clock.business_day(at), time(0), tzinfo=clock.tz))
+    return opens
 
 
 def check_in(
@@ -212,7 +213,7 @@ def check_in(
 ) -> CheckIn:
     """On time inside the window, late later that business day; refused before the window
     or after the day (by then it is a no-show)."""
-    opens = check_in_opens(rules, slot_start)
+    opens = check_in_opens(rules, slot_start, clock)
     if now < opens:
         at = opens.astimezone(clock.tz)
         raise Conflict("check_in_too_early", f"check-in opens at {at:%Y-%m-%d %H:%M}",

@@ -75,26 +75,27 @@ CATALOG: Mapping[str, Template] = {
         ),
     ),
     "booking_confirmed": Template(
-        ("hall", "service", "time", "code"),
+        ("hall", "service", "time", "code", "checkin"),
         Rendered(
             "预约成功 {time}",
-            "【{hall}】您已预约 {time} 办理{service}，预约码 {code}。请于预约时间前 30 分钟内到大厅取号机或手机签到。",
+            "【{hall}】您已预约 {time} 办理{service}，预约码 {code}。请于 {checkin} 在大厅取号机或手机上签到。",
         ),
         Rendered(
             "Appointment booked: {time}",
             "{hall}: you are booked for {service} at {time}; booking code {code}."
-            " Check in at the kiosk or on your phone up to 30 minutes before.",
+            " Check in at the kiosk or on your phone between {checkin}.",
         ),
     ),
     "booking_rescheduled": Template(
-        ("hall", "service", "time", "code"),
+        ("hall", "service", "time", "code", "checkin"),
         Rendered(
             "预约已改期 {time}",
-            "【{hall}】您的{service}预约已改到 {time}，预约码 {code}。",
+            "【{hall}】您的{service}预约已改到 {time}，预约码 {code}，请于 {checkin} 签到。",
         ),
         Rendered(
             "Appointment moved: {time}",
-            "{hall}: your appointment for {service} is now at {time}; booking code {code}.",
+            "{hall}: your appointment for {service} is now at {time}; booking code {code};"
+            " check in between {checkin}.",
         ),
     ),
     "booking_cancelled": Template(
@@ -118,15 +119,15 @@ CATALOG: Mapping[str, Template] = {
         ),
     ),
     "booking_reminder": Template(
-        ("hall", "service", "time", "code"),
+        ("hall", "service", "time", "code", "checkin"),
         Rendered(
             "预约提醒 {time}",
-            "【{hall}】提醒：您预约了 {time} 办理{service}，预约码 {code}。请按时签到，如不能前来请提前取消。",
+            "【{hall}】提醒：您预约了 {time} 办理{service}，预约码 {code}。请于 {checkin} 签到，如不能前来请提前取消。",
         ),
         Rendered(
             "Reminder: appointment at {time}",
             "{hall}: reminder of your appointment for {service} at {time}, booking code {code}."
-            " Please check in on time, or cancel if you cannot come.",
+            " Please check in between {checkin}, or cancel if you cannot come.",
         ),
     ),
 }

@@ -141,12 +141,55 @@ async def of_day(c: Conn, hall_id: str, day: date) -> list[Appointment]:
     return [_row(r) for r in found]
 
 
-async def booked_between(c: Conn, hall_id: str, first: date, last: date) -> list[Appointment]:
-    """Live bookings with slot days in [first, last]: reminders, blackouts, no-shows."""
+async def booked_between(
+    c: Conn, hall_id: str, first: date, last: date, *, lock: str = ""
+) -> list[Appointment]:
+    """Live bookings with slot days in [first, last]: reminders, blackouts, no-shows.
+
+    ``lock``: the dialect's ``skip_locked``, so a sweep takes only rows nobody is
+    changing, all before it touches a slot's count (no lock-order cycle with a cancel)."""
     found = await c.fetch(
         f"SELECT {_COLUMNS} FROM appointments WHERE hall_id = $1 AND state = 'booked'"
-        " AND slot_day >= $2 AND slot_day <= $3 ORDER BY slot_start_at",
+        f" AND slot_day >= $2 AND slot_day <= $3 ORDER BY slot_start_at, id {lock}",
         hall_id, first, last,
+    )  # fmt: skip
+    return [_row(r) for r in found]
+
+
+async def active_of_owner(c: Conn, hall_id: str, owner_fp: str) -> int:
+    """How many live bookings one citizen's account holds in a hall."""
+    n = await c.fetchval(
+        "SELECT count(*) FROM appointments WHERE hall_id = $1 AND owner_fp = $2"
+        " AND state = 'booked'",
+        hall_id, owner_fp,
+    )  # fmt: skip
+    return int(n or 0)
+
+
+async def no_show_days_of_owner(c: Conn, hall_id: str, owner_fp: str, since: date) -> list[date]:
+    found = await c.fetch(
+        "SELECT slot_day FROM appointments WHERE hall_id = $1 AND owner_fp = $2"
+        " AND state = 'no_show' AND slot_day >= $3",
+        hall_id, owner_fp, since,
+    )  # fmt: skip
+    return [r["slot_day"] for r in found]
+
+
+async def live_in_service(c: Conn, hall_id: str, service: str) -> int:
+    n = await c.fetchval(
+        "SELECT count(*) FROM appointments WHERE hall_id = $1 AND service = $2"
+        " AND state = 'booked'",
+        hall_id, service,
+    )  # fmt: skip
+    return int(n or 0)
+
+
+async def of_person_day(c: Conn, fp: str, day: date) -> list[Appointment]:
+    """An ID number's bookings of a date in any hall and state (check-in by ID number)."""
+    found = await c.fetch(
+        f"SELECT {_COLUMNS} FROM appointments WHERE id_fingerprint = $1 AND slot_day = $2"
+        " ORDER BY slot_start_at",
+        fp, day,
     )  # fmt: skip
     return [_row(r) for r in found]
 
@@ -171,14 +214,18 @@ async def move(c: Conn, a: Appointment, start: datetime, end: datetime, day: dat
 async def end(
     c: Conn, a: Appointment, state: AppointmentState, now: datetime, *,
     ticket_id: str | None = None, reason: str | None = None,
-) -> None:  # fmt: skip
-    """The appointment is over one way or another; its phone and e-mail are forgotten."""
+) -> bool:  # fmt: skip
+    """The live booking ``a`` (as read: same slot) is over one way or another; its phone
+    and e-mail are forgotten. False if it had changed meanwhile: nothing is done, so the
+    caller gives no place back and sends nothing."""
     checked_in = now if state in (AppointmentState.CHECKED_IN, AppointmentState.LATE) else None
-    await c.execute(
+    done = await c.fetchval(
         "UPDATE appointments SET state = $2, ended_at = $3, checked_in_at = $4, ticket_id = $5,"
-        " cancel_reason = $6, phone_enc = NULL, email_enc = NULL WHERE id = $1",
-        a.id, state.value, now, checked_in, ticket_id, reason,
+        " cancel_reason = $6, phone_enc = NULL, email_enc = NULL"
+        " WHERE id = $1 AND state = 'booked' AND slot_start_at = $7 RETURNING id",
+        a.id, state.value, now, checked_in, ticket_id, reason, a.slot_start,
     )  # fmt: skip
+    return done is not None
 
 
 async def mark_reminded(c: Conn, appointment_id: str) -> None:

@@ -4,7 +4,7 @@ slot's local time and the booking code: no name, no ID number."""
 
 from __future__ import annotations
 
-from ..domain.appointment import Appointment
+from ..domain.appointment import Appointment, BookingRules, check_in_opens
 from ..domain.message import EMAIL, SMS, Message
 from ..domain.model import Service
 from ..notify import templates
@@ -39,11 +39,17 @@ def _send(
     params: dict[str, object] = {"hall": info.hall.name, "service": svc.name,
                                  "time": slot_text(info, a)}  # fmt: skip
     if template in WITH_CODE:
+        rules = svc.booking or BookingRules()
+        opens = check_in_opens(rules, a.slot_start, info.clock).astimezone(info.clock.tz)
         params["code"] = a.code
+        params["checkin"] = f"{opens:%H:%M}–{a.slot_end.astimezone(info.clock.tz):%H:%M}"
     # A wrong template fails the change that asked for it, not a send long after.
     templates.check(template, params)
-    # Keyed by the slot too: a booking moved twice is told twice.
-    key = f"{template}:{a.id}:{a.slot_start.timestamp():.0f}"
+    # One message per cause: a booking's confirmation, cancellation, reminder or closed
+    # day once; each move of it (even back to a slot it held before) its own.
+    key = f"{template}:{a.id}"
+    if template == "booking_rescheduled":
+        key += f":{tx.now.timestamp():.6f}:{a.slot_start.timestamp():.0f}"
     for kind, to in ((SMS, phone), (EMAIL, email)):
         if to:
             tx.notify(Message(kind, to, template, dict(params), idem_key=f"{key}:{kind}",

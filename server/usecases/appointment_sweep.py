@@ -14,7 +14,7 @@ from ..domain.appointment import AppointmentState, BookingRules
 from ..domain.model import Service
 from ..store import appointments_sql as sql
 from . import appointment_messages as messages
-from .appointments import end_booking
+from .appointment_parts import end_booking
 from .context import Context, HallInfo
 
 log = logging.getLogger(__name__)
@@ -43,22 +43,26 @@ async def sweep(ctx: Context, hall_id: str, now: datetime) -> Swept:
     info = await ctx.hall(hall_id, fresh=True)
     today = info.clock.business_day(now)
     async with ctx.store.write(hall_id, now) as tx:
-        missed = await sql.booked_between(
-            tx.conn, hall_id, today - timedelta(days=NO_SHOW_LOOKBACK_DAYS), today - timedelta(days=1)
-        )
-        for a in missed:
-            await sql.end(tx.conn, a, AppointmentState.NO_SHOW, now)
+        # Rows locked as they are read (skipping any a citizen is changing right now:
+        # the next sweep gets them), all before any slot count is touched.
+        lock = tx.dialect.skip_locked
+        first = today - timedelta(days=NO_SHOW_LOOKBACK_DAYS)
+        missed = 0
+        for a in await sql.booked_between(tx.conn, hall_id, first, today - timedelta(days=1),
+                                          lock=lock):  # fmt: skip
+            missed += await sql.end(tx.conn, a, AppointmentState.NO_SHOW, now)
         closed = 0
         for day in await sql.booked_days(tx.conn, hall_id, today):
             if info.clock.periods_on(day):
                 continue
-            for a in await sql.booked_between(tx.conn, hall_id, day, day):
+            for a in await sql.booked_between(tx.conn, hall_id, day, day, lock=lock):
                 svc = _service(info, a.service)
                 await messages.changed(tx, info, svc, a, "booking_closed")
                 await end_booking(tx, info, svc, a, AppointmentState.CANCELLED, reason="hall_closed")
                 closed += 1
         reminded = 0
-        for a in await sql.booked_between(tx.conn, hall_id, today, _next_working_day(info, today)):
+        last = _next_working_day(info, today)
+        for a in await sql.booked_between(tx.conn, hall_id, today, last, lock=lock):
             if a.reminded or a.slot_start <= now:
                 continue
             due = ap.reminder_due(info.clock, _rules(info.services.get(a.service)), a.slot_start)
@@ -69,8 +73,18 @@ async def sweep(ctx: Context, hall_id: str, now: datetime) -> Swept:
     await ctx.publish(hall_id, tx.events)
     if missed or closed:
         log.info("hall %s: %d missed appointments, %d cancelled by a closed day",
-                 hall_id, len(missed), closed)  # fmt: skip
-    return Swept(len(missed), closed, reminded)
+                 hall_id, missed, closed)  # fmt: skip
+    return Swept(missed, closed, reminded)
+
+
+async def after_change(ctx: Context, hall_id: str) -> None:
+    """A hall's configuration changed: a day it closed cancels its bookings now, not at
+    the next periodic check. Best effort: the change has committed; the check retries."""
+    try:
+        await sweep(ctx, hall_id, ctx.clock())
+    except Exception:
+        log.exception("hall %s: appointments not settled after a change; the periodic"
+                      " check will", hall_id)  # fmt: skip
 
 
 def _next_working_day(info: HallInfo, today: date) -> date:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from ..domain import appointment as ap
 from ..domain import identity
@@ -18,8 +19,11 @@ from ..domain.errors import Conflict, NotFound, RateLimited
 from ..domain.events import NewEvent
 from ..domain.model import KIND_PRIORITY, Channel, TicketKind
 from ..store import appointments_sql as sql
-from .appointments import Appointments, Who, unknown
-from .context import Context
+from ..store.db import UniqueViolation
+from . import issuing
+from .appointment_parts import Who, unknown
+from .appointments import Appointments
+from .context import Context, HallInfo
 from .issuing import Draft, Placer
 from .ratelimit import Limit, RateLimiter
 from .tickets import Tickets, TicketView, token_hash
@@ -69,19 +73,42 @@ class CheckIns:
         await self._limit(client)
         info = await self.ctx.hall(hall_id)
         now = self.ctx.clock()
-        id_number = identity.validate_id_number(text, info.clock.business_day(now))
+        today = info.clock.business_day(now)
+        id_number = identity.validate_id_number(text, today)
         fp = identity.fingerprint(self.ctx.secret, id_number)
         async with self.ctx.store.db.reader() as c:
-            found = await sql.booked_for_person(c, hall_id, fp, info.clock.business_day(now))
-        if not found:
+            found = await sql.of_person_day(c, fp, today)
+        here = [a for a in found if a.hall_id == hall_id]
+        live = [a for a in here if a.state is AppointmentState.BOOKED]
+        if not live:
+            if here:
+                _not_used(here[0])  # says checked in already, or cancelled
+            if found:
+                return await self._check_in(found[0], hall_id, Channel.KIOSK)  # wrong_hall
             raise NotFound("no_booking_today", "this ID number has no booking here today",
                            "该身份证号今天在本大厅没有预约")  # fmt: skip
-        # Several services booked today: the one whose check-in opens first.
-        return await self._check_in(found[0], hall_id, Channel.KIOSK)
+        return await self._check_in(self._best(info, live, now), hall_id, Channel.KIOSK)
+
+    def _best(self, info: HallInfo, live: list[Appointment], now: datetime) -> Appointment:
+        """Several bookings today: one on time first, then a late one; if every one is
+        too early, the earliest (whose refusal says when to come back)."""
+        late = None
+        for a in live:
+            svc = info.services.get(a.service)
+            rules = svc.booking if svc and svc.booking else ap.BookingRules()
+            try:
+                timing = ap.check_in(info.clock, rules, now, a.slot_start, a.slot_end)
+            except Conflict:
+                continue
+            if timing is ap.CheckIn.ON_TIME:
+                return a
+            late = late or a
+        return late or live[0]
 
     async def own(self, appointment_id: str, who: Who, client: str) -> CheckedIn:
         """The holder checks in on the phone page."""
-        await self._limit(client)
+        # Per phone, not per address: carriers put many phones behind one address.
+        await self._limit(f"phone:{who.citizen.phone_fp}" if who.citizen else client)
         a = await self.appointments.get(appointment_id, who)
         return await self._check_in(a, a.hall_id, Channel.PHONE)
 
@@ -92,36 +119,43 @@ class CheckIns:
                            f"该预约属于{other.hall.name}，请到该大厅签到")  # fmt: skip
         _not_used(a)
         info = await self.ctx.hall(hall_id)
-        svc = await self.ctx.service(hall_id, a.service)
+        svc = info.services.get(a.service)
         # Rules taken away since booking: the booking still counts, by the defaults.
-        rules = svc.booking or ap.BookingRules()
+        rules = svc.booking if svc and svc.booking else ap.BookingRules()
         now = self.ctx.clock()
-        timing = ap.check_in(info.clock, rules, now, a.slot_start, a.slot_end)
-        late = timing is ap.CheckIn.LATE
-        if late and not info.clock.is_open(now):
-            raise Conflict("hall_closed", "the hall is closed now", "当前不在办公时间，暂停取号")
-        kind = TicketKind.WALK_IN if late else TicketKind.APPOINTMENT
         token = secrets.token_urlsafe(18)
-        async with self.ctx.store.write(hall_id, now) as tx:
-            current = await sql.get(tx.conn, a.id, lock=tx.dialect.for_update)
-            if current is None:
-                raise unknown()
-            _not_used(current)
-            contact = await sql.contact(tx.conn, tx.sealer, a.id)
-            draft = Draft(
-                service=a.service, kind=kind, channel=channel, priority=KIND_PRIORITY[kind],
-                token_hash=token_hash(token), id_fingerprint=a.id_fingerprint,
-                id_masked=a.id_masked, name_masked=a.name_masked, phone_masked=a.phone_masked,
-                note=None, contact_phone=contact.phone, lang=contact.lang,
-                slot_at=None if late else a.slot_start,
-            )  # fmt: skip
-            issued = await Placer(tx, info, info.clock.business_day(now)).place(draft)
-            state = AppointmentState.LATE if late else AppointmentState.CHECKED_IN
-            await sql.end(tx.conn, current, state, now, ticket_id=issued.ticket.id)
-            # Public, like slot.changed: which slot, never who (the staff's day view counts it).
-            tx.emit(NewEvent("appointment.checked_in", {
-                "service": a.service, "slot": a.slot_start.astimezone(info.clock.tz).isoformat(),
-                "late": late}))  # fmt: skip
+        try:
+            async with self.ctx.store.write(hall_id, now) as tx:
+                current = await sql.get(tx.conn, a.id, lock=tx.dialect.for_update)
+                if current is None:
+                    raise unknown()
+                _not_used(current)
+                # Timed on the locked row: it may have been moved since it was looked up.
+                late = ap.check_in(info.clock, rules, now, current.slot_start,
+                                   current.slot_end) is ap.CheckIn.LATE  # fmt: skip
+                if late and not info.clock.is_open(now):
+                    raise Conflict("hall_closed", "the hall is closed now",
+                                   "当前不在办公时间，暂停取号")  # fmt: skip
+                kind = TicketKind.WALK_IN if late else TicketKind.APPOINTMENT
+                contact = await sql.contact(tx.conn, tx.sealer, a.id)
+                draft = Draft(
+                    service=current.service, kind=kind, channel=channel,
+                    priority=KIND_PRIORITY[kind], token_hash=token_hash(token),
+                    id_fingerprint=current.id_fingerprint, id_masked=current.id_masked,
+                    name_masked=current.name_masked, phone_masked=current.phone_masked,
+                    note=None, contact_phone=contact.phone, lang=contact.lang,
+                    slot_at=None if late else current.slot_start,
+                )  # fmt: skip
+                issued = await Placer(tx, info, info.clock.business_day(now)).place(draft)
+                state = AppointmentState.LATE if late else AppointmentState.CHECKED_IN
+                await sql.end(tx.conn, current, state, now, ticket_id=issued.ticket.id)
+                # Public, like slot.changed: which slot, never who (the day view counts it).
+                tx.emit(NewEvent("appointment.checked_in", {
+                    "service": current.service, "late": late,
+                    "slot": current.slot_start.astimezone(info.clock.tz).isoformat()}))  # fmt: skip
+        except UniqueViolation:
+            # A walk-in ticket for this ID and service was taken at the same moment.
+            raise issuing.duplicate() from None
         await self.ctx.publish(hall_id, tx.events)
         view = await self.tickets.view(issued.ticket, issued.people_ahead)
         done = replace(current, state=state, ticket_id=issued.ticket.id, checked_in_at=now)

@@ -7,7 +7,6 @@ consoles follow at once and the log says who did it.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -18,13 +17,11 @@ from ..domain import access
 from ..domain import config as rules
 from ..domain.errors import Conflict, NotFound
 from ..domain.model import Actor, Hall, Service, Window, WindowState
-from ..store import config_sql
+from ..store import appointments_sql, config_sql
 from ..store.db import UniqueViolation
 from ..store.tx import Tx
 from . import appointment_sweep
 from .context import Context
-
-log = logging.getLogger(__name__)
 
 
 def _hall_fields(h: Hall) -> dict[str, Any]:
@@ -56,12 +53,7 @@ class Config:
     async def _commit(self, hall_id: str, tx: Tx) -> None:
         self.ctx.forget(hall_id)
         await self.ctx.publish_all(tx.events)
-        try:
-            # A day closed by this change cancels its bookings now, not at the next check.
-            await appointment_sweep.sweep(self.ctx, hall_id, self.ctx.clock())
-        except Exception:
-            log.exception("hall %s: appointments not settled after a change; the periodic"
-                          " check will", hall_id)  # fmt: skip
+        await appointment_sweep.after_change(self.ctx, hall_id)
 
     # --- halls and calendars ---------------------------------------------------------
 
@@ -273,8 +265,14 @@ async def removable_window(tx: Tx, window_id: str, field: str | None = None) -> 
 
 
 async def require_unused_service(tx: Tx, hall_id: str, code: str, field: str | None = None) -> None:
-    """A service may be retired once no ticket waits for it and no window serves it."""
+    """A service may be retired once no ticket waits for it, no window serves it and no
+    booking is live (its holders would be left with nothing to check in to)."""
     waiting, windows = await config_sql.service_use(tx.conn, hall_id, code)
+    if booked := await appointments_sql.live_in_service(tx.conn, hall_id, code):
+        raise Conflict("service_has_bookings",
+                       f"service {code} has {booked} live bookings; turn booking off and let them pass",
+                       f"业务 {code} 仍有 {booked} 个未到期的预约，请先停止预约并待其办结",
+                       field=field)  # fmt: skip
     if waiting or windows:
         where = "、".join(f"{n}号窗口" for n in windows)
         raise Conflict(

@@ -24,6 +24,7 @@ from ..domain.model import Actor, Channel, Department, DepartmentKind, Hall, Ser
 from ..store import config_sql
 from ..store.db import Conn, Dialect
 from ..store.tx import Tx
+from . import appointment_sweep
 from .config import removable_window, require_unused_service
 from .context import Context
 
@@ -242,6 +243,7 @@ class HallDocuments:
             tx.emit(rules.config_event("hall", "imported", hall_id))
         self.ctx.forget(hall_id)
         await self.ctx.publish_all(tx.events)
+        await appointment_sweep.after_change(self.ctx, hall_id)
         return changes
 
 

@@ -158,7 +158,7 @@ class Placer:
         tx, info = self.tx, self.info
         await _check_unique(tx, d, self.day, self.taken)
         svc = info.services.get(d.service)
-        # A booked place was already counted against the service when it was booked.
+        # The daily quota is for walk-ins: a booking's place was promised when it was made.
         quota = svc.daily_quota if svc and d.kind is not TicketKind.APPOINTMENT else None
         n = await tx.next_number(d.service, self.day, quota)
         if n is None:

@@ -49,10 +49,11 @@ def local(clock: FakeClock, day: int, hhmm: str, month: int = 11) -> None:
     clock.now = datetime(2026, month, day, h, m, tzinfo=SH)
 
 
-async def bookable(api: Api, rules: dict[str, Any] | None = None) -> None:
-    admin = await admin_of(api)
-    r = await api.client.patch(f"/api/admin/halls/{api.hall.id}/services/A", headers=admin,
-                               json={"booking": rules or RULES})  # fmt: skip
+async def bookable(
+    api: Api, admin: dict[str, str], rules: dict[str, Any] | None = None, code: str = "A"
+) -> None:
+    r = await api.client.patch(f"/api/admin/halls/{api.hall.id}/services/{code}",
+                               headers=admin, json={"booking": rules or RULES})  # fmt: skip
     assert r.status_code == 200, r.text
 
 
@@ -62,13 +63,22 @@ async def book(api: Api, who: dict[str, str], slot: str, idn: str = ID1, **more:
 
 
 @pytest.fixture
-async def citizen(api: Api, gateway: FakeGateway, phone: str) -> dict[str, str]:  # noqa: F811
-    await bookable(api)
+async def admin(api: Api) -> dict[str, str]:
+    return await admin_of(api)
+
+
+@pytest.fixture
+async def citizen(
+    api: Api, admin: dict[str, str], gateway: FakeGateway, phone: str  # noqa: F811
+) -> dict[str, str]:
+    await bookable(api, admin)
     return await sign_in(api, gateway, phone)
 
 
-async def test_slots_list_the_bookable_days_and_free_places(api: Api) -> None:
-    await bookable(api)
+async def test_slots_list_the_bookable_days_and_free_places(
+    api: Api, admin: dict[str, str]
+) -> None:
+    await bookable(api, admin)
     r = await api.client.get(f"/api/halls/{api.hall.id}/services/A/slots")
     assert r.status_code == 200, r.text
     body = r.json()
@@ -293,3 +303,76 @@ async def test_check_in_at_another_hall_names_the_right_one(
     # Nothing changed: it still checks in where it was booked.
     r = await api.client.post(f"/api/halls/{api.hall.id}/check-in", json={"code": a["code"]})
     assert r.status_code == 201, r.text
+
+
+async def test_a_clerk_books_for_a_citizen_who_then_holds_it_on_the_phone(
+    api: Api, citizen: dict[str, str], phone: str  # noqa: F811
+) -> None:
+    clerk = await api.login(api.hall.clerk(1).username)
+    r = await book(api, clerk, at(26, "09:00"), idn=ID2)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "phone_required"
+    r = await book(api, clerk, at(26, "09:00"), idn=ID2, phone=phone)
+    assert r.status_code == 201, r.text
+    mine = (await api.client.get("/api/appointments/mine", headers=citizen)).json()
+    assert [a["id"] for a in mine["appointments"]] == [r.json()["id"]]
+    r = await api.client.delete(f"/api/appointments/{r.json()['id']}", headers=citizen)
+    assert r.status_code == 200, r.text
+    async with api.store.db.reader() as c:
+        actions = [row["action"] for row in await c.fetch(
+            "SELECT action FROM audit_log WHERE chain = $1 AND action LIKE 'appointment.%'",
+            api.hall.id)]  # fmt: skip
+    assert actions == ["appointment.book"]  # the clerk's act; the citizen's own is theirs
+
+
+async def test_one_account_holds_at_most_five_live_bookings(
+    api: Api, admin: dict[str, str], citizen: dict[str, str]
+) -> None:
+    await bookable(api, admin, {**RULES, "capacity": 10})
+    for i in range(5):
+        r = await book(api, citizen, at(26, "09:00"), idn=id_number("19700101", f"{i:03d}"))
+        assert r.status_code == 201, r.text
+    r = await book(api, citizen, at(26, "09:00"), idn=id_number("19700101", "777"))
+    assert r.status_code == 409 and r.json()["error"]["code"] == "too_many_bookings"
+
+
+async def test_check_in_by_id_takes_the_booking_that_is_due(
+    api: Api, admin: dict[str, str], citizen: dict[str, str], clock: FakeClock
+) -> None:
+    await bookable(api, admin, code="B")
+    await book(api, citizen, at(26, "09:00"))
+    r = await api.client.post("/api/appointments", headers=citizen, json={
+        "hall": api.hall.id, "service": "B", "slot": at(26, "11:00"), "id_number": ID1})  # fmt: skip
+    assert r.status_code == 201, r.text
+    local(clock, 26, "10:45")  # A's slot is over, B's window is open
+    r = await api.client.post(f"/api/halls/{api.hall.id}/check-in", json={"id_number": ID1})
+    assert r.status_code == 201, r.text
+    assert (r.json()["late"], r.json()["ticket"]["service"]) == (False, "B")
+    r = await api.client.post(f"/api/halls/{api.hall.id}/check-in", json={"id_number": ID1})
+    assert r.json()["late"] is True and r.json()["ticket"]["service"] == "A"
+    r = await api.client.post(f"/api/halls/{api.hall.id}/check-in", json={"id_number": ID1})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "already_checked_in"
+
+
+async def test_odd_instants_and_retiring_a_booked_service_are_refused(
+    api: Api, admin: dict[str, str], citizen: dict[str, str]
+) -> None:
+    for slot in ("9999-12-31T23:00:00-12:00", "0001-01-01T00:00:00+14:00"):
+        r = await book(api, citizen, slot)
+        assert r.status_code == 422 and r.json()["error"]["code"] == "slot_invalid", r.text
+    await book(api, citizen, at(26, "09:00"))
+    r = await api.client.delete(f"/api/admin/halls/{api.hall.id}/services/A", headers=admin)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "service_has_bookings"
+
+
+async def test_every_move_is_told_even_back_to_an_earlier_slot(
+    api: Api, citizen: dict[str, str], clock: FakeClock
+) -> None:
+    a = (await book(api, citizen, at(26, "09:00"))).json()
+    for i, slot in enumerate((at(26, "10:00"), at(26, "09:00"), at(26, "10:00"))):
+        clock.advance(seconds=1)
+        r = await api.client.patch(f"/api/appointments/{a['id']}", headers=citizen,
+                                   json={"slot": slot})  # fmt: skip
+        assert r.status_code == 200, (i, r.text)
+    sent = await outbox(api, "booking_rescheduled")
+    assert len(sent) == 3
+    assert params(api, sent[0])["checkin"] in ("08:30–09:30", "09:30–10:30")
