@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import IntEnum, StrEnum
 
-from .appointment import BookingRules
+from .booking_rules import BookingRules
 
 
 class TicketState(StrEnum):
