@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 
 class Strict(BaseModel):
@@ -69,7 +69,7 @@ class NoticeIn(Strict):
     kind: Literal["policy", "materials", "hours", "general"] = "general"
     title: str = Field(min_length=1, max_length=100)
     body: str = Field(default="", max_length=2000)
-    position: int = Field(default=0, ge=0, le=10_000)
+    position: StrictInt = Field(default=0, ge=0, le=10_000)
     active: bool = True
 
 
@@ -77,7 +77,7 @@ class NoticePatch(Strict):
     kind: Literal["policy", "materials", "hours", "general"] | None = None
     title: str | None = Field(default=None, min_length=1, max_length=100)
     body: str | None = Field(default=None, max_length=2000)
-    position: int | None = Field(default=None, ge=0, le=10_000)
+    position: StrictInt | None = Field(default=None, ge=0, le=10_000)
     active: bool | None = None
 
     @model_validator(mode="after")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt  # request numbers: JSON true is no 1
 
 from ..domain.config import ID_MAX, ID_PATTERN, SERVICE_CODE_PATTERN
 from ..domain.errors import InvalidInput
@@ -25,7 +25,7 @@ class HallIn(Strict):
     hours: Hours
     calendar: dict[str, bool] = Field(default_factory=dict)
     notify_issued: bool = Field(default=False, description="confirm each ticket that carries a phone by SMS")
-    advance_notice: int = Field(default=3, ge=0, le=50, description="notify a citizen this many people ahead (0: never)")
+    advance_notice: StrictInt = Field(default=3, ge=0, le=50, description="notify a citizen this many people ahead (0: never)")
 
 
 class HallPatch(Strict):
@@ -34,7 +34,7 @@ class HallPatch(Strict):
     region_code: str | None = Field(default=None, max_length=6)
     hours: Hours | None = None
     notify_issued: bool | None = None
-    advance_notice: int | None = Field(default=None, ge=0, le=50)
+    advance_notice: StrictInt | None = Field(default=None, ge=0, le=50)
     green_pin: str | None = Field(default=None, max_length=8, description="the PIN a hall guide types at the kiosk to give the green channel (4–8 digits); null removes it")
 
 
@@ -62,9 +62,9 @@ class ServiceIn(Strict):
     code: str = Field(pattern=SERVICE_CODE_PATTERN, description="ticket prefix, e.g. A")
     name: str = Name
     name_en: str = Field(default="", max_length=80)
-    avg_service_s: int = Field(default=300, ge=30, le=14400)
+    avg_service_s: StrictInt = Field(default=300, ge=30, le=14400)
     channels: list[ChannelName] = Field(default=["kiosk", "phone", "window"], min_length=1)
-    daily_quota: int | None = Field(default=None, ge=0, le=100000)
+    daily_quota: StrictInt | None = Field(default=None, ge=0, le=100000)
     booking: dict[str, Any] | None = Field(
         default=None,
         description="online appointments: slot_minutes, capacity, spans [[from, to]],"
@@ -76,9 +76,9 @@ class ServiceIn(Strict):
 class ServicePatch(Strict):
     name: str | None = Field(default=None, min_length=1, max_length=60)
     name_en: str | None = Field(default=None, max_length=80)
-    avg_service_s: int | None = Field(default=None, ge=30, le=14400)
+    avg_service_s: StrictInt | None = Field(default=None, ge=30, le=14400)
     channels: list[ChannelName] | None = Field(default=None, min_length=1)
-    daily_quota: int | None = Field(default=None, ge=0, le=100000)
+    daily_quota: StrictInt | None = Field(default=None, ge=0, le=100000)
     booking: dict[str, Any] | None = Field(
         default=None,
         description="online appointments: slot_minutes, capacity, spans [[from, to]],"
@@ -103,14 +103,14 @@ class ServiceList(BaseModel):
 
 class WindowIn(Strict):
     id: str | None = Field(default=None, min_length=1, max_length=ID_MAX, pattern=ID_PATTERN)
-    number: int = Field(ge=1, le=999)
+    number: StrictInt = Field(ge=1, le=999)
     name: str = Name
     services: list[str] = Field(default_factory=list, max_length=26)
     department: str | None = Field(default=None, max_length=40)
 
 
 class WindowPatch(Strict):
-    number: int | None = Field(default=None, ge=1, le=999)
+    number: StrictInt | None = Field(default=None, ge=1, le=999)
     name: str | None = Field(default=None, min_length=1, max_length=60)
     services: list[str] | None = Field(default=None, max_length=26)
     department: str | None = Field(default=None, max_length=40)

@@ -47,7 +47,7 @@ from tests.conftest import HallFixture
 from tests.realtime.conftest import running, seed_hall, server_env
 from tests.system.server_proc import ServerProcess
 
-CITIZEN = "13912345678"
+CITIZEN = "13600005566"  # not test_phone.py's: bookings would show on its 我的
 ON_TIME = "签到成功，将按预约时段优先叫号。"
 LATE = "您已超过预约时段，已为您取普通号，请按顺序等候。"
 
