@@ -13,7 +13,7 @@ from .. import qr
 from ..domain import appointment as ap
 from ..domain.appointment import Appointment
 from ..domain.errors import InvalidInput
-from ..usecases.appointment_parts import Who
+from ..usecases.appointment_parts import Who, rules_or_default
 from ..usecases.appointments import BookRequest
 from ..usecases.check_in import CheckedIn
 from . import schemas_appointments as m
@@ -41,7 +41,7 @@ def _day(request: Request, name: str) -> date | None:
 async def appointment_out(request: Request, a: Appointment) -> m.AppointmentOut:
     info = await state(request).ctx.hall(a.hall_id)
     svc = info.services.get(a.service)
-    rules = svc.booking if svc and svc.booking else ap.BookingRules()
+    rules = rules_or_default(svc)
     return m.AppointmentOut(
         id=a.id, code=a.code, hall_id=a.hall_id, hall_name=info.hall.name, service=a.service,
         service_name=svc.name if svc else a.service,

@@ -4,12 +4,13 @@ slot's local time and the booking code: no name, no ID number."""
 
 from __future__ import annotations
 
-from ..domain.appointment import Appointment, BookingRules, check_in_opens
+from ..domain.appointment import Appointment, check_in_opens
 from ..domain.message import EMAIL, SMS, Message
 from ..domain.model import Service
 from ..notify import templates
 from ..store import appointments_sql as sql
 from ..store.tx import Tx
+from .appointment_parts import rules_or_default
 from .context import HallInfo
 
 WITH_CODE = ("booking_confirmed", "booking_rescheduled", "booking_reminder")
@@ -39,7 +40,7 @@ def _send(
     params: dict[str, object] = {"hall": info.hall.name, "service": svc.name,
                                  "time": slot_text(info, a)}  # fmt: skip
     if template in WITH_CODE:
-        rules = svc.booking or BookingRules()
+        rules = rules_or_default(svc)
         opens = check_in_opens(rules, a.slot_start, info.clock).astimezone(info.clock.tz)
         params["code"] = a.code
         params["checkin"] = f"{opens:%H:%M}–{a.slot_end.astimezone(info.clock.tz):%H:%M}"

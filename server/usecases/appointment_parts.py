@@ -66,6 +66,17 @@ def check_slot(info: HallInfo, rules: BookingRules, now: datetime, start: dateti
                            field="slot") from None  # fmt: skip
 
 
+def rules_or_default(svc: Service | None) -> BookingRules:
+    """A booking outlives its service's rules (booking turned off): judged by the defaults."""
+    return svc.booking if svc is not None and svc.booking else BookingRules()
+
+
+def service_named(info: HallInfo, code: str) -> Service:
+    """The booking's service; one retired since still names it by its code in messages."""
+    svc = info.services.get(code)
+    return svc if svc is not None else Service(info.hall.id, code, code, code, 300)
+
+
 def rules_of(svc: Service) -> BookingRules:
     if svc.booking is None:
         raise Conflict("not_bookable", f"service {svc.code} takes no appointments",

@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from ..domain import appointment as ap
-from ..domain.appointment import AppointmentState, BookingRules
-from ..domain.model import Service
+from ..domain.appointment import AppointmentState
 from ..store import appointments_sql as sql
 from . import appointment_messages as messages
-from .appointment_parts import end_booking
+from .appointment_parts import end_booking, rules_or_default, service_named
 from .context import Context, HallInfo
 
 log = logging.getLogger(__name__)
@@ -27,16 +26,6 @@ class Swept:
     no_shows: int = 0
     closed: int = 0
     reminded: int = 0
-
-
-def _rules(svc: Service | None) -> BookingRules:
-    return svc.booking if svc is not None and svc.booking else BookingRules()
-
-
-def _service(info: HallInfo, code: str) -> Service:
-    svc = info.services.get(code)
-    # A service retired since: the messages still name it by its code.
-    return svc if svc is not None else Service(info.hall.id, code, code, code, 300)
 
 
 async def sweep(ctx: Context, hall_id: str, now: datetime) -> Swept:
@@ -56,7 +45,7 @@ async def sweep(ctx: Context, hall_id: str, now: datetime) -> Swept:
             if info.clock.periods_on(day):
                 continue
             for a in await sql.booked_between(tx.conn, hall_id, day, day, lock=lock):
-                svc = _service(info, a.service)
+                svc = service_named(info, a.service)
                 await messages.changed(tx, info, svc, a, "booking_closed")
                 await end_booking(tx, info, svc, a, AppointmentState.CANCELLED, reason="hall_closed")
                 closed += 1
@@ -65,9 +54,9 @@ async def sweep(ctx: Context, hall_id: str, now: datetime) -> Swept:
         for a in await sql.booked_between(tx.conn, hall_id, today, last, lock=lock):
             if a.reminded or a.slot_start <= now:
                 continue
-            due = ap.reminder_due(info.clock, _rules(info.services.get(a.service)), a.slot_start)
+            due = ap.reminder_due(info.clock, rules_or_default(info.services.get(a.service)), a.slot_start)
             if due is not None and due <= now:
-                await messages.changed(tx, info, _service(info, a.service), a, "booking_reminder")
+                await messages.changed(tx, info, service_named(info, a.service), a, "booking_reminder")
                 await sql.mark_reminded(tx.conn, a.id)
                 reminded += 1
     await ctx.publish(hall_id, tx.events)

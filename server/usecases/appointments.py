@@ -31,6 +31,7 @@ from .appointment_parts import (
     not_yours,
     phone_required,
     rules_of,
+    service_named,
     slot_event,
     slot_full,
     too_many,
@@ -202,9 +203,7 @@ class Appointments:
         now = self.ctx.clock()
         current = await self.get(appointment_id, who)
         info = await self.ctx.hall(current.hall_id)
-        # A retired service keeps its bookings' name for the message.
-        svc = info.services.get(current.service) or Service(
-            current.hall_id, current.service, current.service, current.service, 300)
+        svc = service_named(info, current.service)
         async with self.ctx.store.write(current.hall_id, now) as tx:
             a = await self._locked(tx, appointment_id)
             ap.cancellable(a, now)

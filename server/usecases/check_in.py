@@ -21,7 +21,7 @@ from ..domain.model import KIND_PRIORITY, Channel, TicketKind
 from ..store import appointments_sql as sql
 from ..store.db import UniqueViolation
 from . import issuing
-from .appointment_parts import Who, unknown
+from .appointment_parts import Who, rules_or_default, unknown
 from .appointments import Appointments
 from .context import Context, HallInfo
 from .issuing import Draft, Placer
@@ -94,8 +94,7 @@ class CheckIns:
         too early, the earliest (whose refusal says when to come back)."""
         late = None
         for a in live:
-            svc = info.services.get(a.service)
-            rules = svc.booking if svc and svc.booking else ap.BookingRules()
+            rules = rules_or_default(info.services.get(a.service))
             try:
                 timing = ap.check_in(info.clock, rules, now, a.slot_start, a.slot_end)
             except Conflict:
@@ -119,9 +118,7 @@ class CheckIns:
                            f"该预约属于{other.hall.name}，请到该大厅签到")  # fmt: skip
         _not_used(a)
         info = await self.ctx.hall(hall_id)
-        svc = info.services.get(a.service)
-        # Rules taken away since booking: the booking still counts, by the defaults.
-        rules = svc.booking if svc and svc.booking else ap.BookingRules()
+        rules = rules_or_default(info.services.get(a.service))
         now = self.ctx.clock()
         token = secrets.token_urlsafe(18)
         try:
