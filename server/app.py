@@ -21,10 +21,13 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from .api import (
     openapi,
     routes_admin,
+    routes_applications,
     routes_appointments,
     routes_audit,
     routes_auth,
+    routes_cases,
     routes_citizen,
+    routes_matters,
     routes_notices,
     routes_public,
     routes_staff,
@@ -35,6 +38,7 @@ from .api.state import AppState, authenticate
 from .auth import TokenSigner
 from .bus.base import Bus
 from .bus.memory import MemoryBus
+from .files.store import file_store_for
 from .loops import stop_if_cancelled
 from .metrics import Metrics
 from .notify.worker import Notifier
@@ -47,14 +51,20 @@ from .security import SecurityHeaders
 from .settings import Settings
 from .store import outbox_sql, sessions_sql
 from .store.store import Store
-from .usecases import appointment_sweep
+from .usecases import appointment_sweep, case_sweep
+from .usecases.applications import Applications
 from .usecases.appointments import Appointments
 from .usecases.audit_log import AuditLog
+from .usecases.case_query import CaseQuery
+from .usecases.case_tasks import CaseTasks
+from .usecases.cases import Cases
 from .usecases.check_in import CheckIns
 from .usecases.citizens import Citizens, CodeLimits
 from .usecases.config import Config
 from .usecases.context import Clock, Context
+from .usecases.matters import Matters
 from .usecases.notices import Notices
+from .usecases.pickup import Pickup
 from .usecases.ratelimit import Limit, MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from .usecases.sessions import Sessions
 from .usecases.staff import Staff
@@ -74,6 +84,9 @@ ENDPOINTS = (
     *routes_audit.ENDPOINTS,
     *routes_citizen.ENDPOINTS,
     *routes_appointments.ENDPOINTS,
+    *routes_matters.ENDPOINTS,
+    *routes_cases.ENDPOINTS,
+    *routes_applications.ENDPOINTS,
 )
 DAY_END_CHECK_S = 60.0
 OUTBOX_KEEP_DAYS = 30
@@ -115,6 +128,8 @@ def create_app(settings: Settings, *, clock: Clock = _utcnow) -> Starlette:
     sessions = Sessions(ctx, TokenSigner(settings.secret), settings.token_ttl_s)
     tickets = Tickets(ctx, limiter, limits)
     appointments = Appointments(ctx, limiter)
+    matters = Matters(ctx)
+    cases = Cases(ctx, matters)
     st = AppState(
         settings=settings,
         ctx=ctx,
@@ -140,12 +155,22 @@ def create_app(settings: Settings, *, clock: Clock = _utcnow) -> Starlette:
             ),
             settings.citizen_token_ttl_s,
         ),
+        matters=matters,
+        cases=cases,
+        case_tasks=CaseTasks(ctx, matters),
+        pickup=Pickup(ctx, matters, tickets, limiter),
+        case_query=CaseQuery(ctx, matters, limiter),
+        applications=Applications(
+            ctx, matters, cases,
+            file_store_for(settings.effective_database_url(), settings.files_dir),
+            settings.upload_max_bytes,
+        ),
         redis=redis,
     )
     hub = Hub(
         store,
         bus,
-        Snapshots(ctx, st.tickets),
+        Snapshots(ctx, st.tickets, st.case_tasks),
         poll_s=settings.ws_poll_s,
         heartbeat_s=settings.ws_heartbeat_s,
         metrics=metrics,
@@ -263,6 +288,7 @@ async def _settle_hall(st: AppState, hall_id: str) -> None:
         if n:
             log.info("hall %s: voided %d tickets left from earlier days", hall_id, n)
         await appointment_sweep.sweep(st.ctx, hall_id, st.ctx.clock())
+        await case_sweep.sweep(st.ctx, st.matters, hall_id, st.ctx.clock())
     except Exception:
         stop_if_cancelled()
         log.exception("hall %s: day-end check failed; will retry", hall_id)

@@ -1,8 +1,9 @@
 """The demo hall: what ``onewindow serve --demo`` seeds into an empty store.
 
 The hall itself is a hall document (``demo_hall.json``), applied like any
-``onewindow hall import``; its staff and notices are added here. Passwords are
-documented in the README and are for trying the system only.
+``onewindow hall import``; its staff, notices and catalog of matters
+(``demo_matters.py``) are added here. Passwords are documented in the README
+and are for trying the system only.
 """
 
 from __future__ import annotations
@@ -15,17 +16,27 @@ from typing import Any
 
 from .auth import hash_password
 from .bus.memory import MemoryBus
+from .demo_matters import MATTERS
 from .domain.model import Actor, Role, User
 from .store import config_sql
 from .store.store import Store
 from .usecases.context import Context
 from .usecases.hall_document import HallDocuments
+from .usecases.matters import Matters
 
 HALL_ID = "demo"
 CLERKS = 6
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - documented demo credentials
 ADMIN_PASSWORD = "admin1234"  # noqa: S105 - documented demo credentials
 GREEN_PIN = "2580"  # the hall guide's kiosk PIN for the green channel; documented
+# Back-office officers (officer1 … officer4), one per department that approves the demo
+# matters with the natural resources one's ``officer``: every demo case can be approved.
+OFFICERS = (
+    ("scjgj", "市场监管局审批员"),
+    ("gaj", "公安局户政审批员"),
+    ("sbzx", "社保中心审批员"),
+    ("swj", "税务局审批员"),
+)
 
 NOTICES = (
     (
@@ -69,6 +80,9 @@ async def seed_demo(store: Store, now: datetime, tz: str = "Asia/Shanghai") -> b
     ] + [
         (f"clerk{i}", f"窗口人员{i}", Role.CLERK, HALL_ID, None, DEMO_PASSWORD)
         for i in range(1, CLERKS + 1)
+    ] + [
+        (f"officer{i}", name, Role.OFFICER, HALL_ID, dept, DEMO_PASSWORD)
+        for i, (dept, name) in enumerate(OFFICERS, start=1)
     ]
     async with store.write(HALL_ID, now) as tx:
         hall = await config_sql.hall(tx.conn, HALL_ID)
@@ -80,6 +94,9 @@ async def seed_demo(store: Store, now: datetime, tz: str = "Asia/Shanghai") -> b
                  "body": body, "position": i, "active": True},
                 insert=True,
             )  # fmt: skip
+    matters = Matters(ctx)
+    for code, spec in MATTERS.items():
+        await matters.save(seeder, HALL_ID, code, spec)
     for username, display, role, hall_id, dept, password in staff:
         await store.add_user(
             User(f"u-{username}", username, display, role, hall_id, hash_password(password),

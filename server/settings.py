@@ -47,6 +47,11 @@ class Settings:
     drain_s: float = 10.0
     # The Cybersecurity Law asks for at least six months of staff-action logs.
     audit_retention_days: int = 180
+    # Uploaded materials (网上申报): the largest file taken, and the directory the
+    # embedded default keeps them in (empty: beside the SQLite file; PostgreSQL keeps
+    # them in its own table).
+    upload_max_bytes: int = 10 * 1024 * 1024
+    files_dir: str = ""
     # Origins (space-separated) of a hall's own signage page that may frame the hall
     # screens; staff pages are never framed.
     display_frame_ancestors: str = ""
@@ -126,6 +131,8 @@ class Settings:
             audit_retention_days=int(
                 get("AUDIT_RETENTION_DAYS", str(base.audit_retention_days))
             ),
+            upload_max_bytes=int(get("UPLOAD_MAX_BYTES", str(base.upload_max_bytes))),
+            files_dir=get("FILES_DIR", ""),
         )
 
     def effective_database_url(self, cwd: Path | None = None) -> str:

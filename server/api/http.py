@@ -45,6 +45,10 @@ class Endpoint:
     pending_ok: bool = False
     # Sign-in ignores whatever token a client still sends: an ended one must not stop it.
     reads_token: bool = True
+    also: tuple[int, ...] = ()  # other success statuses (a PUT: 201 created, 200 replaced)
+    # A body limit above the server's, for a document legitimately bigger than a request
+    # (a matter with its materials list); 0: the server's.
+    max_body: int = 0
 
 
 def error_response(err: OneWindowError) -> JSONResponse:
@@ -62,16 +66,17 @@ class BodyReader:
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
 
-    async def read(self, request: Request, model: type[BaseModel]) -> BaseModel:
+    async def read(self, request: Request, model: type[BaseModel], max_bytes: int = 0) -> BaseModel:
         # The body decides, not the Content-Type: `curl -d` labels JSON as a form.
+        limit = max(self.max_bytes, max_bytes)
         declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            raise _too_large(self.max_bytes)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise _too_large(limit)
         raw = bytearray()
         async for chunk in request.stream():
             raw += chunk
-            if len(raw) > self.max_bytes:
-                raise _too_large(self.max_bytes)
+            if len(raw) > limit:
+                raise _too_large(limit)
         try:
             data = json.loads(raw or b"{}")
         except (ValueError, UnicodeDecodeError) as exc:
@@ -144,7 +149,7 @@ def route(ep: Endpoint, reader: BodyReader, observe: Observe, authenticate: Auth
             _check_url(request)
             if ep.reads_token:
                 await authenticate(request, ep.pending_ok)
-            body = await reader.read(request, ep.body) if ep.body is not None else None
+            body = await reader.read(request, ep.body, ep.max_body) if ep.body is not None else None
             response = await ep.handler(request, body)
         except OneWindowError as err:
             response = error_response(err)

@@ -74,6 +74,7 @@ def _operation(ep: Endpoint) -> dict[str, Any]:
             **error,
         },
     }
+    responses.update({str(status): ok for status in ep.also})
     if ep.response is schemas.Health:
         # /healthz answers 503 with the same body when the database or Redis is down.
         responses["503"] = {"description": "Degraded", "content": ok["content"]}

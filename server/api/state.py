@@ -12,13 +12,19 @@ from ..domain.errors import Forbidden, Unauthorized
 from ..domain.model import Actor, Role, Ticket, Window
 from ..metrics import Metrics
 from ..settings import Settings
+from ..usecases.applications import Applications
 from ..usecases.appointments import Appointments
 from ..usecases.audit_log import AuditLog
+from ..usecases.case_query import CaseQuery
+from ..usecases.case_tasks import CaseTasks
+from ..usecases.cases import Cases
 from ..usecases.check_in import CheckIns
 from ..usecases.citizens import Citizens
 from ..usecases.config import Config
 from ..usecases.context import Context
+from ..usecases.matters import Matters
 from ..usecases.notices import Notices
+from ..usecases.pickup import Pickup
 from ..usecases.ratelimit import Limit
 from ..usecases.sessions import Sessions
 from ..usecases.staff import Staff
@@ -45,6 +51,12 @@ class AppState:
     staff: Staff
     audit_log: AuditLog
     citizens: Citizens
+    matters: Matters
+    cases: Cases
+    case_tasks: CaseTasks
+    pickup: Pickup
+    case_query: CaseQuery
+    applications: Applications
     trusted: proxy.TrustedProxies = field(default_factory=proxy.TrustedProxies)
     redis: Any | None = None
 

@@ -118,6 +118,78 @@ CATALOG: Mapping[str, Template] = {
             " is cancelled. Please book another time. We apologise for the inconvenience.",
         ),
     ),
+    "case_correction": Template(
+        ("hall", "matter", "number", "items"),
+        Rendered(
+            "请补正材料 {number}",
+            "【{hall}】您申请的{matter}（受理编号 {number}）需补正以下材料：{items}。请备齐后到大厅综合受理窗口办理。",
+        ),
+        Rendered(
+            "Materials needed: {number}",
+            "{hall}: your application for {matter} ({number}) needs these materials: {items}."
+            " Please bring them all to the intake window.",
+        ),
+    ),
+    "application_returned": Template(
+        ("hall", "matter", "reference", "items"),
+        Rendered(
+            "网上申报需补正 {reference}",
+            "【{hall}】您网上申报的{matter}（预审编号 {reference}）需补正：{items}。请登录手机页面补传后重新提交。",
+        ),
+        Rendered(
+            "Application returned: {reference}",
+            "{hall}: your online application for {matter} ({reference}) needs: {items}."
+            " Please upload them on your phone and submit again.",
+        ),
+    ),
+    "case_accepted": Template(
+        ("hall", "matter", "number", "due"),
+        Rendered(
+            "已受理 {number}",
+            "【{hall}】您申请的{matter}已受理，受理编号 {number}，承诺于 {due} 前办结。可凭受理编号和身份证号后4位查询进度。",
+        ),
+        Rendered(
+            "Accepted: {number}",
+            "{hall}: your application for {matter} is accepted as {number}; it will be decided"
+            " by {due}. Follow it with the number and the last 4 characters of your ID number.",
+        ),
+    ),
+    "case_refused": Template(
+        ("hall", "matter", "number"),
+        Rendered(
+            "不予受理 {number}",
+            "【{hall}】您申请的{matter}（编号 {number}）不予受理，原因详见书面告知，可到大厅咨询。",
+        ),
+        Rendered(
+            "Not accepted: {number}",
+            "{hall}: your application for {matter} ({number}) was not accepted; the written"
+            " notice gives the reasons.",
+        ),
+    ),
+    "case_supplement": Template(
+        ("hall", "number", "reason"),
+        Rendered(
+            "请补充材料 {number}",
+            "【{hall}】您的办件（受理编号 {number}）需要补充：{reason}。补齐前暂停计时，请尽快到大厅提交。",
+        ),
+        Rendered(
+            "More needed: {number}",
+            "{hall}: your case {number} needs: {reason}. Its time limit is paused until you"
+            " bring it to the hall.",
+        ),
+    ),
+    "case_result_ready": Template(
+        ("hall", "matter", "number", "place"),
+        Rendered(
+            "办理结果可领取 {number}",
+            "【{hall}】您申请的{matter}（受理编号 {number}）已办结，请携带身份证到{place}领取结果，取件请在取号机选择「领取结果」。",
+        ),
+        Rendered(
+            "Result ready: {number}",
+            "{hall}: the result of your application for {matter} ({number}) is ready. Bring"
+            " your ID card to {place}; at the kiosk choose \"collect a result\".",
+        ),
+    ),
     "booking_reminder": Template(
         ("hall", "service", "time", "code", "checkin"),
         Rendered(

@@ -51,6 +51,8 @@ def event_message(topic: str, e: StoredEvent) -> str:
 
 
 def topics_of(hall_id: str, e: StoredEvent) -> list[str]:
+    if hall_id.startswith("dept:"):
+        return [hall_id]  # a department's stream is its one topic
     out = [f"hall:{hall_id}"]
     for key in ("window", "target_window"):
         if isinstance(e.data.get(key), str):

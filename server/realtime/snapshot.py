@@ -15,6 +15,7 @@ from typing import Any
 from ..api.state import staff_ticket, ticket_status, window_out
 from ..domain.model import Ticket, TicketState, Window
 from ..store.store import Store
+from ..usecases.case_tasks import CaseTasks, item_dict
 from ..usecases.context import Context
 from ..usecases.tickets import Tickets
 from .protocol import Topic
@@ -35,10 +36,11 @@ def staff_ticket_dict(t: Ticket) -> dict[str, Any]:
 
 
 class Snapshots:
-    def __init__(self, ctx: Context, tickets: Tickets) -> None:
+    def __init__(self, ctx: Context, tickets: Tickets, case_tasks: CaseTasks | None = None) -> None:
         self.ctx = ctx
         self.store: Store = ctx.store
         self.tickets = tickets
+        self.case_tasks = case_tasks
 
     async def build(self, hall_id: str, topic: Topic) -> tuple[dict[str, Any], str, int]:
         """(data, epoch, seq) for a topic of this hall."""
@@ -46,6 +48,7 @@ class Snapshots:
             "hall": self._hall,
             "window": self._window,
             "ticket": self._ticket,
+            "dept": self._dept,
         }
         read = readers[topic.kind]
         for _ in range(ATTEMPTS):
@@ -121,6 +124,12 @@ class Snapshots:
             ],
             "stats": _stats(today, w.id, day),
         }
+
+    async def _dept(self, _: str, department: str) -> dict[str, Any]:
+        """A department's inbox: its open tasks by deadline (the same rows as the API)."""
+        assert self.case_tasks is not None
+        found = await self.case_tasks.department_inbox(department)
+        return {"department": department, "tasks": [item_dict(i) for i in found]}
 
     async def _ticket(self, hall_id: str, ticket_id: str) -> dict[str, Any]:
         t = await self.store.ticket(ticket_id)

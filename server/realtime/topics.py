@@ -3,7 +3,7 @@
 hall:{hall}      anyone: display-safe data only
 window:{window}  the clerk signed in at that window, supervisors and admins of its hall
 ticket:{ticket}  whoever holds the ticket's token (the citizen's phone)
-dept:{dept}      reserved for back-office approval; not served yet
+dept:{dept}      the department's officers (its task inbox), and admins
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from ..api.state import AppState
 from ..domain.errors import Forbidden, NotFound, Unauthorized
 from ..domain.model import Actor, Role
+from ..store.config_sql import dept_stream
 from .protocol import Topic
 
 
@@ -46,8 +47,20 @@ async def authorize_topic(
             )
         ticket = await app.tickets.get(topic.key, token)
         return ticket.ticket.hall_id
-    raise NotFound(
-        "topic_unavailable",
-        "department topics are not served yet",
-        "部门主题尚未开放",
-    )
+    return await _dept(app, actor, topic.key)
+
+
+async def _dept(app: AppState, actor: Actor | None, department: str) -> str:
+    """A department's stream ('dept:' + id): its officers' live inbox."""
+    if actor is None:
+        raise Unauthorized("sign_in_required", "department topics are for signed-in officers",
+                           "部门主题仅限登录的审批人员")  # fmt: skip
+    if not (actor.role is Role.ADMIN or (actor.role is Role.OFFICER
+                                         and actor.department_id == department)):  # fmt: skip
+        raise Forbidden("topic_forbidden", "only the department's officers may follow it",
+                        "只有本部门的审批人员可以订阅此主题")  # fmt: skip
+    stream = dept_stream(department)
+    if await app.ctx.store.stream_position(stream) is None:
+        raise NotFound("unknown_department", f"no department {department!r}",
+                       f"没有部门 {department}")  # fmt: skip
+    return stream

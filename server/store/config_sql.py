@@ -162,6 +162,11 @@ async def delete_window(c: Conn, window_id: str) -> None:
 # --- departments ---------------------------------------------------------------------
 
 
+def dept_stream(dept_id: str) -> str:
+    """The stream key of a department's events (beside the halls' in hall_streams)."""
+    return f"dept:{dept_id}"
+
+
 async def departments(c: Conn, hall_id: str | None = None) -> list[Department]:
     where = (
         " WHERE id IN (SELECT department_id FROM department_halls WHERE hall_id = $1)"
@@ -193,6 +198,13 @@ async def save_department(c: Conn, d: Department, now: datetime, *, insert: bool
             "INSERT INTO departments (id, name, name_en, kind, created_at)"
             " VALUES ($1, $2, $3, $4, $5)",
             d.id, d.name, d.name_en, d.kind.value, now,
+        )  # fmt: skip
+        # Its officers' live inbox (topic dept:{id}). Kept if the department is removed,
+        # so one re-created under the same id continues the stream rather than reuse seqs.
+        await c.execute(
+            "INSERT INTO hall_streams (hall_id, epoch, last_seq) VALUES ($1, $2, 0)"
+            " ON CONFLICT (hall_id) DO NOTHING",
+            dept_stream(d.id), secrets.token_hex(8),
         )  # fmt: skip
     else:
         await c.execute(

@@ -49,6 +49,14 @@ HOLDER: Cells = (_CITIZEN, OK, _HOLDER, OK, _HOLDER, _HOLDER, OK)
 _NOT_STAFF = "403 not_hall_staff"
 BOOKER: Cells = (_CITIZEN, OK, _NOT_STAFF, OK, _NOT_STAFF, _NOT_STAFF, OK)
 
+# Cases (办件): the hall's staff take them in and hand out results; officers of a department
+# holding one of its tasks may read it too; department work is for officers.
+_CASE = "403 case_forbidden"
+INTAKE: Cells = (_SIGN_IN, OK, _CASE, OK, _CASE, _CASE, OK)
+CASE_VIEW: Cells = (_SIGN_IN, OK, _CASE, OK, _CASE, OK, OK)
+_OFFICER = "403 officer_only"
+DEPT: Cells = (_SIGN_IN, _OFFICER, _OFFICER, _OFFICER, _OFFICER, OK, _OFFICER)
+
 ROWS: tuple[tuple[str, str, Cells], ...] = (
     ("GET", "/healthz", PUBLIC),
     ("GET", "/metrics", PUBLIC),
@@ -114,6 +122,38 @@ ROWS: tuple[tuple[str, str, Cells], ...] = (
     ("POST", "/api/appointments/{id}/check-in", HOLDER),
     ("POST", "/api/halls/{hall}/check-in", PUBLIC),
     ("GET", "/api/halls/{hall}/appointments", HALL_MANAGER),
+    ("GET", "/api/halls/{hall}/matters", PUBLIC),
+    ("GET", "/api/halls/{hall}/matters/{code}", PUBLIC),
+    ("GET", "/api/admin/halls/{hall}/matters", HALL_MANAGER),
+    ("PUT", "/api/admin/halls/{hall}/matters/{code}", HALL_MANAGER),
+    ("DELETE", "/api/admin/halls/{hall}/matters/{code}", HALL_MANAGER),
+    ("POST", "/api/cases", INTAKE),
+    ("GET", "/api/cases/{case}", CASE_VIEW),
+    ("GET", "/api/cases/{case}/personal", CASE_VIEW),
+    ("POST", "/api/cases/{case}/accept", INTAKE),
+    ("POST", "/api/cases/{case}/refuse", INTAKE),
+    ("POST", "/api/cases/{case}/withdraw", INTAKE),
+    ("POST", "/api/cases/{case}/pickup", INTAKE),
+    ("POST", "/api/cases/{case}/mail", INTAKE),
+    ("GET", "/api/halls/{hall}/cases", INTAKE),
+    ("GET", "/api/halls/{hall}/pickup", INTAKE),
+    ("POST", "/api/halls/{hall}/pickup-tickets", PUBLIC),
+    ("POST", "/api/case-status", PUBLIC),
+    ("GET", "/api/citizen/cases", CITIZEN),
+    ("GET", "/api/dept/tasks", DEPT),
+    ("POST", "/api/tasks/{task}/{action}", DEPT),
+    ("POST", "/api/applications", CITIZEN),
+    ("GET", "/api/applications/mine", CITIZEN),
+    ("GET", "/api/applications/{id}", CITIZEN),
+    ("PUT", "/api/applications/{id}/files/{material}", CITIZEN),
+    ("DELETE", "/api/applications/{id}/files/{material}/{digest}", CITIZEN),
+    ("POST", "/api/applications/{id}/submit", CITIZEN),
+    ("POST", "/api/applications/{id}/withdraw", CITIZEN),
+    ("GET", "/api/halls/{hall}/applications", INTAKE),
+    ("GET", "/api/halls/{hall}/applications/{id}", INTAKE),
+    ("POST", "/api/applications/{id}/accept", INTAKE),
+    ("POST", "/api/applications/{id}/return", INTAKE),
+    ("GET", "/api/applications/{id}/files/{digest}", INTAKE),
 )
 
 TABLE: dict[tuple[str, str], Cells] = {(method, path): cells for method, path, cells in ROWS}

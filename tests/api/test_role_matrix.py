@@ -25,6 +25,7 @@ from server.app import ENDPOINTS
 from server.auth import hash_password
 from server.domain.appointment import BookingRules
 from server.domain.identity import check_character
+from server.domain.matter import parse_matter
 from server.domain.model import (
     Department,
     DepartmentKind,
@@ -36,7 +37,7 @@ from server.domain.model import (
     WindowState,
 )
 from server.settings import Settings
-from server.store import config_sql
+from server.store import config_sql, matters_sql
 from tests.api.conftest import Api
 from tests.api.roles_table import ACTORS, OK, ROWS, TABLE, markdown
 from tests.conftest import ALWAYS_OPEN, PASSWORD, make_hall
@@ -550,6 +551,248 @@ async def _kiosk_check_in(w: Walk, who: Who) -> httpx.Response:
 @cell("GET", "/api/halls/{hall}/appointments")
 async def _day_view(w: Walk, who: Who) -> httpx.Response:
     return await w.call("GET", f"/api/halls/{w.hall}/appointments", who)
+
+
+# --- matters --------------------------------------------------------------------------------
+
+
+async def _new_matter(w: Walk) -> str:
+    """A matter of the first hall, approved by its back-office department."""
+    code = f"M-{next(w.serial)}"
+    m = parse_matter(w.hall, code, {"name": "个体工商户设立登记", "departments": [w.dept],
+                                    "promised_days": 1, "intake_service": "D",
+                                    "pickup_service": "C"})  # fmt: skip
+    async with w.api.store.db.transaction() as c:
+        await matters_sql.save(c, m, w.now())
+    return code
+
+
+async def _matter(w: Walk) -> str:
+    """The matter the reading and replacing cells share."""
+    if "matter" not in w.targets:
+        w.targets["matter"] = (await _new_matter(w), None)
+    return w.targets["matter"][0]
+
+
+_plain_get("/api/halls/{hall}/matters")
+
+
+@cell("GET", "/api/halls/{hall}/matters/{code}")
+async def _public_matter(w: Walk, who: Who) -> httpx.Response:
+    return await w.call("GET", f"/api/halls/{w.hall}/matters/{await _matter(w)}", who)
+
+
+@cell("GET", "/api/admin/halls/{hall}/matters")
+async def _matters(w: Walk, who: Who) -> httpx.Response:
+    return await w.call("GET", f"/api/admin/halls/{w.hall}/matters", who)
+
+
+@cell("PUT", "/api/admin/halls/{hall}/matters/{code}")
+async def _replace_matter(w: Walk, who: Who) -> httpx.Response:
+    return await w.call("PUT", f"/api/admin/halls/{w.hall}/matters/{await _matter(w)}", who,
+                        {"name": "个体工商户变更登记", "departments": [w.dept],
+                         "promised_days": 2, "intake_service": "D",
+                         "pickup_service": "C"})  # fmt: skip
+
+
+@cell("DELETE", "/api/admin/halls/{hall}/matters/{code}")
+async def _remove_matter(w: Walk, who: Who) -> httpx.Response:
+    return await w.call("DELETE", f"/api/admin/halls/{w.hall}/matters/{await _new_matter(w)}", who)
+
+
+# --- cases ----------------------------------------------------------------------------------
+
+
+async def _case(w: Walk, state: str = "in_review") -> dict[str, Any]:
+    """A fresh case of the first hall (its own applicant) in ``state``, made by the admin:
+    correction, in_review or result_ready."""
+    from tests.usecases.case_helpers import id_number
+
+    if "case-matter" not in w.targets:
+        code = f"CM-{next(w.serial)}"
+        m = parse_matter(w.hall, code, {"name": "食品经营许可", "departments": [w.dept],
+                                        "promised_days": 3, "intake_service": "D",
+                                        "pickup_service": "C", "materials": [
+                                            {"key": "plan", "name": "平面图", "required": False}]})
+        async with w.api.store.db.transaction() as c:
+            await matters_sql.save(c, m, w.now())
+        w.targets["case-matter"] = (code, None)
+    n = next(w.serial)
+    body = {"hall": w.hall, "matter": w.targets["case-matter"][0],
+            "applicant": {"name": "王五", "id_number": id_number(n)},
+            "materials": {"plan": "missing"},
+            "decision": "correction" if state == "correction" else "accept"}
+    case = await w.ok("POST", "/api/cases", w.actors[6], body)
+    case["id_number"] = id_number(n)
+    if state == "result_ready":
+        officer = w.actors[5]
+        task = case["tasks"][0]["id"]
+        await w.ok("POST", f"/api/tasks/{task}/claim", officer, {})
+        await w.ok("POST", f"/api/tasks/{task}/approve", officer, {})
+    return case
+
+
+async def _shared_case(w: Walk) -> dict[str, Any]:
+    if "case" not in w.targets:
+        w.targets["case"] = ("", await _case(w))
+    found = w.targets["case"][1]
+    assert found is not None
+    return found
+
+
+@cell("POST", "/api/cases")
+async def _intake(w: Walk, who: Who) -> httpx.Response:
+    from tests.usecases.case_helpers import id_number
+
+    await _shared_case(w)
+    return await w.call("POST", "/api/cases", who, {
+        "hall": w.hall, "matter": w.targets["case-matter"][0], "materials": {"plan": "received"},
+        "applicant": {"name": "赵六", "id_number": id_number(next(w.serial))}})
+
+
+@cell("GET", "/api/cases/{case}")
+async def _get_case(w: Walk, who: Who) -> httpx.Response:
+    return await w.call("GET", f"/api/cases/{(await _shared_case(w))['id']}", who)
+
+
+@cell("GET", "/api/cases/{case}/personal")
+async def _personal(w: Walk, who: Who) -> httpx.Response:
+    return await w.call("GET", f"/api/cases/{(await _shared_case(w))['id']}/personal", who)
+
+
+@cell("POST", "/api/cases/{case}/accept")
+async def _accept_case(w: Walk, who: Who) -> httpx.Response:
+    case = await _case(w, "correction")
+    return await w.call("POST", f"/api/cases/{case['id']}/accept", who, {"materials": {}})
+
+
+@cell("POST", "/api/cases/{case}/refuse")
+async def _refuse_case(w: Walk, who: Who) -> httpx.Response:
+    case = await _case(w, "correction")
+    return await w.call("POST", f"/api/cases/{case['id']}/refuse", who, {"reason": "不符合条件"})
+
+
+@cell("POST", "/api/cases/{case}/withdraw")
+async def _withdraw_case(w: Walk, who: Who) -> httpx.Response:
+    case = await _case(w)
+    return await w.call("POST", f"/api/cases/{case['id']}/withdraw", who, {"reason": "撤回"})
+
+
+@cell("POST", "/api/cases/{case}/pickup")
+async def _pick_up(w: Walk, who: Who) -> httpx.Response:
+    case = await _case(w, "result_ready")
+    return await w.call("POST", f"/api/cases/{case['id']}/pickup", who,
+                        {"collector_id": case["id_number"]})  # fmt: skip
+
+
+@cell("POST", "/api/cases/{case}/mail")
+async def _mail(w: Walk, who: Who) -> httpx.Response:
+    case = await _case(w, "result_ready")
+    return await w.call("POST", f"/api/cases/{case['id']}/mail", who, {"tracking_no": "SF123"})
+
+
+@cell("GET", "/api/halls/{hall}/cases")
+async def _find_case(w: Walk, who: Who) -> httpx.Response:
+    number = (await _shared_case(w))["number"]
+    return await w.call("GET", f"/api/halls/{w.hall}/cases", who, params={"number": number})
+
+
+@cell("GET", "/api/halls/{hall}/pickup")
+async def _ready(w: Walk, who: Who) -> httpx.Response:
+    return await w.call("GET", f"/api/halls/{w.hall}/pickup", who)
+
+
+@cell("POST", "/api/halls/{hall}/pickup-tickets")
+async def _pickup_ticket(w: Walk, who: Who) -> httpx.Response:
+    case = await _case(w, "result_ready")
+    return await w.call("POST", f"/api/halls/{w.hall}/pickup-tickets", who,
+                        {"number": case["number"]})  # fmt: skip
+
+
+@cell("POST", "/api/case-status")
+async def _case_status(w: Walk, who: Who) -> httpx.Response:
+    case = await _shared_case(w)
+    return await w.call("POST", "/api/case-status", who,
+                        {"number": case["number"], "id_suffix": case["id_number"][-4:]})
+
+
+_plain_get("/api/citizen/cases")
+_plain_get("/api/dept/tasks")
+
+
+@cell("POST", "/api/tasks/{task}/{action}")
+async def _task_action(w: Walk, who: Who) -> httpx.Response:
+    case = await _case(w)
+    return await w.call("POST", f"/api/tasks/{case['tasks'][0]['id']}/claim", who, {})
+
+
+# --- online applications ----------------------------------------------------------------------
+
+_PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+async def _application(w: Walk) -> tuple[str, str]:
+    """A fresh submitted application of the first hall with one uploaded file: (id, digest)."""
+    from server.usecases.cases import Applicant
+    from server.usecases.citizens import Citizen
+    from tests.usecases.case_helpers import id_number
+
+    await _shared_case(w)  # its matter
+    st = w.api.app.state.ow
+    phone = f"137{next(w.serial):08d}"
+    citizen = Citizen(f"c{phone}", phone, st.ctx.store.sealer.fingerprint("phone", phone))
+    v = await st.applications.create(citizen, w.hall, w.targets["case-matter"][0],
+                                     Applicant(name="钱八", id_number=id_number(next(w.serial))))
+    u = await st.applications.upload(citizen, v.application.id, "plan", "plan.pdf", _PDF)
+    await st.applications.submit(citizen, v.application.id)
+    return v.application.id, u.digest
+
+
+def _citizen_cell(method: str, path: str) -> None:
+    """Citizen-only endpoints: every staff token (and none) is refused the same way."""
+
+    @cell(method, path)
+    async def call(w: Walk, who: Who) -> httpx.Response:
+        url = path.format(id="x", material="plan", digest="0" * 64)
+        body = {"hall": w.hall, "matter": "x", "applicant": {"name": "钱八", "id_number": "1"}}
+        return await w.call(method, url, who, body if path == "/api/applications" else None)
+
+
+for _m, _p in (("POST", "/api/applications"), ("GET", "/api/applications/mine"),
+               ("GET", "/api/applications/{id}"), ("PUT", "/api/applications/{id}/files/{material}"),
+               ("DELETE", "/api/applications/{id}/files/{material}/{digest}"),
+               ("POST", "/api/applications/{id}/submit"),
+               ("POST", "/api/applications/{id}/withdraw")):  # fmt: skip
+    _citizen_cell(_m, _p)
+
+
+@cell("GET", "/api/halls/{hall}/applications")
+async def _pre_review_queue(w: Walk, who: Who) -> httpx.Response:
+    return await w.call("GET", f"/api/halls/{w.hall}/applications", who)
+
+
+@cell("GET", "/api/halls/{hall}/applications/{id}")
+async def _staff_application(w: Walk, who: Who) -> httpx.Response:
+    app, _ = await _application(w)
+    return await w.call("GET", f"/api/halls/{w.hall}/applications/{app}", who)
+
+
+@cell("POST", "/api/applications/{id}/accept")
+async def _accept_application(w: Walk, who: Who) -> httpx.Response:
+    app, _ = await _application(w)
+    return await w.call("POST", f"/api/applications/{app}/accept", who, {})
+
+
+@cell("POST", "/api/applications/{id}/return")
+async def _return_application(w: Walk, who: Who) -> httpx.Response:
+    app, _ = await _application(w)
+    return await w.call("POST", f"/api/applications/{app}/return", who, {"missing": ["plan"]})
+
+
+@cell("GET", "/api/applications/{id}/files/{digest}")
+async def _application_file(w: Walk, who: Who) -> httpx.Response:
+    app, digest = await _application(w)
+    return await w.call("GET", f"/api/applications/{app}/files/{digest}", who)
 
 
 # --- judging ---------------------------------------------------------------------------------

@@ -199,11 +199,11 @@ async def test_an_auth_message_signs_in_an_open_connection(
         await ws.subscribe(f"window:{w1}")
 
 
-async def test_unknown_and_unserved_topics_are_refused(
+async def test_unknown_and_closed_topics_are_refused(
     server: ServerProcess, api: Api, pg_hall: HallFixture
 ) -> None:
     async with await RawWS.open(ws_url(server)) as ws:
-        assert await refused(ws, "dept:x") == "topic_unavailable"
+        assert await refused(ws, "dept:x") == "sign_in_required"  # officers only
         assert await refused(ws, "hall:nope") == "unknown_hall"
         assert await refused(ws, "nonsense") == "bad_topic"
         assert await refused(ws, "hall:") == "bad_topic"

@@ -1,0 +1,68 @@
+"""Status query (办件查询): by 受理编号 plus the last 4 characters of the applicant's ID
+number, or a signed-in citizen's own cases. Public views: masked names, no staff,
+no officers' notes. A wrong suffix is answered exactly like an unknown number, and
+lookups are rate-limited per client, so numbers cannot be enumerated."""
+
+from __future__ import annotations
+
+import hmac
+import re
+
+from ..domain.errors import InvalidInput, NotFound, RateLimited
+from ..store import cases_sql as sql
+from ..store.db import Conn
+from .case_parts import clock_of
+from .cases import CaseView
+from .citizens import Citizen
+from .context import Context
+from .matters import Matters
+from .ratelimit import Limit, RateLimiter
+
+QUERY_LIMIT = Limit(20, 600)
+_NUMBER = re.compile(r"^[0-9A-Z]{1,16}-\d{8}-\d{4}$")
+_SUFFIX = re.compile(r"^[0-9]{3}[0-9X]$")
+
+
+def _not_found() -> NotFound:
+    return NotFound("case_not_found", "no case matches that number and ID suffix",
+                    "没有查到该办件，请核对受理编号和身份证号后4位")  # fmt: skip
+
+
+class CaseQuery:
+    def __init__(self, ctx: Context, matters: Matters, limiter: RateLimiter) -> None:
+        self.ctx = ctx
+        self.matters = matters
+        self.limiter = limiter
+
+    async def status(self, number: str, id_suffix: str, client: str) -> CaseView:
+        number = number.strip().upper()
+        suffix = id_suffix.strip().upper()
+        if not _NUMBER.match(number):
+            raise InvalidInput("case_number_invalid", "a case number looks like "
+                               "370102-20261202-0001", "受理编号格式如 370102-20261202-0001",
+                               field="number")  # fmt: skip
+        if not _SUFFIX.match(suffix):
+            raise InvalidInput("id_suffix_invalid", "the last 4 characters of the ID number",
+                               "请输入身份证号后4位", field="id_suffix")  # fmt: skip
+        if not await self.limiter.hit(f"case-query:{client}", QUERY_LIMIT):
+            raise RateLimited("rate_limited", "too many queries; try again later",
+                              "查询过于频繁，请稍后再试")  # fmt: skip
+        async with self.ctx.store.db.reader() as c:
+            case = await sql.by_number(c, number)
+            if case is None or not hmac.compare_digest(case.id_masked[-4:].upper(), suffix):
+                raise _not_found()
+            return await self._view(c, case.id)
+
+    async def mine(self, citizen: Citizen) -> list[CaseView]:
+        async with self.ctx.store.db.reader() as c:
+            return [await self._view(c, case.id) for case in await sql.of_owner(c, citizen.phone_fp)]
+
+    async def _view(self, c: Conn, case_id: str) -> CaseView:
+        case = await sql.get(c, case_id)
+        assert case is not None
+        tasks = await sql.tasks_of(c, case_id)
+        timeline = await sql.timeline(c, case_id, public=True)
+        info = await self.ctx.hall(case.hall_id)
+        matter = await self.matters.matter(case.hall_id, case.matter, include_disabled=True)
+        today = info.clock.business_day(self.ctx.clock())
+        return CaseView(case, matter, tasks, clock_of(info, case, tasks, today), timeline)

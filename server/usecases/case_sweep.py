@@ -1,0 +1,70 @@
+"""Every minute, per hall: move the deadlines of cases whose clock stands still, tell
+the departments when a task turns yellow or red, and archive what closed on an
+earlier business day (read-only from then on, its timeline kept).
+
+Reads only the live cases (a partial index), so its cost follows the work in
+hand, not the archive.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import date, datetime
+
+from ..domain import case as cs
+from ..domain.case import REVIEWING, CaseState
+from ..store import cases_sql as sql
+from .case_parts import clock_of, emit_task, entry, save_state
+from .context import Context
+from .matters import Matters
+
+log = logging.getLogger("onewindow.cases")
+BATCH = 200
+
+
+async def sweep(ctx: Context, matters: Matters, hall_id: str, now: datetime) -> int:
+    """Tasks told of a new colour plus cases archived; 0 when nothing was due."""
+    info = await ctx.hall(hall_id)
+    today = info.clock.business_day(now)
+    changed = 0
+    async with ctx.store.db.reader() as c:
+        live = await sql.live(c, hall_id, REVIEWING)
+        stale = []
+        for seen, due in live:
+            clock = clock_of(info, seen, await sql.tasks_of(c, seen.id), today)
+            if clock.colour.value != seen.alert or clock.due != due:
+                stale.append(seen.id)
+    for case_id in stale:
+        async with ctx.store.write(hall_id, now) as tx:
+            case = await sql.get(tx.conn, case_id, lock=tx.dialect.for_update)
+            if case is None or case.state not in REVIEWING:
+                continue
+            tasks = await sql.tasks_of(tx.conn, case.id)
+            clock = clock_of(info, case, tasks, today)
+            after = replace(case, alert=clock.colour.value)
+            await save_state(tx, after, tasks, clock)
+            if after.alert != case.alert:
+                matter = await matters.matter(hall_id, case.matter, include_disabled=True)
+                for t in tasks:
+                    emit_task(tx, "deadline", t, after, matter, clock)
+                changed += len(tasks)
+        await ctx.publish_all(tx.events)
+    return changed + await _archive(ctx, hall_id, now, today)
+
+
+async def _archive(ctx: Context, hall_id: str, now: datetime, today: date) -> int:
+    async with ctx.store.db.reader() as c:
+        ids = await sql.closed_before(c, hall_id, today, BATCH)
+    if not ids:
+        return 0
+    async with ctx.store.write(hall_id, now) as tx:
+        for case_id in ids:
+            case = await sql.get(tx.conn, case_id, lock=tx.dialect.for_update)
+            if case is None or case.state is CaseState.ARCHIVED:
+                continue
+            archived = cs.move(case, CaseState.ARCHIVED)
+            await sql.log(tx.conn, case_id, [entry(tx, None, "archived", case, archived)])
+        await sql.archive(tx.conn, ids)
+    log.info("hall %s: archived %d closed cases", hall_id, len(ids))
+    return len(ids)
