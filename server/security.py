@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _BASE = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{img};"
     " font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none';"
     " form-action 'self'"
 )
@@ -22,10 +22,14 @@ _BASE = (
 _FRAMEABLE = ("/display/",)
 # The kiosk prints its slip from a frame of its own page: framed by itself only.
 _SELF_FRAMED = ("/kiosk/",)
+# The clerk console shows an uploaded image (网上申报 pre-review) from a blob: URL its own
+# script made from the bytes it fetched with the bearer token; only a same-origin script
+# can mint one, and an image runs nothing.
+_CONSOLE = "/console"
 
 
-def policy(frame_ancestors: str) -> str:
-    return f"{_BASE}; frame-ancestors {frame_ancestors}"
+def policy(frame_ancestors: str, img: str = "") -> str:
+    return f"{_BASE.format(img=img)}; frame-ancestors {frame_ancestors}"
 
 
 class SecurityHeaders:
@@ -43,6 +47,8 @@ class SecurityHeaders:
         self._display = [*common, (b"content-security-policy", policy(ancestors).encode())]
         self._kiosk = [*common, (b"content-security-policy", policy("'self'").encode()),
                        (b"x-frame-options", b"SAMEORIGIN")]  # fmt: skip
+        self._console = [*common, (b"content-security-policy", policy("'none'", " blob:").encode()),
+                         (b"x-frame-options", b"DENY")]  # fmt: skip
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -53,6 +59,8 @@ class SecurityHeaders:
             extra = self._display
         elif path.startswith(_SELF_FRAMED):
             extra = self._kiosk
+        elif path == _CONSOLE:
+            extra = self._console
         else:
             extra = self._staff
 

@@ -2,7 +2,7 @@
 
 The templates and their scripts keep the checkout's top-level folders
 (``displays/``, ``window_client/``, ``admin/``, ``kiosk/``, ``citizen/``,
-``web_common/``), which
+``dept_console/``, ``web_common/``), which
 ``pyproject.toml`` maps into the distribution as the data packages
 ``onewindow_pages.<folder>``. The server finds them with
 ``importlib.resources``: in an editable install that is the checkout's folder
@@ -28,8 +28,8 @@ from .api.state import public_base, state
 from .domain.errors import OneWindowError
 
 PAGES_PACKAGE = "onewindow_pages"
-FOLDERS = ("displays", "window_client", "admin", "web_common", "kiosk", "citizen")
-TEMPLATE_FOLDERS = ("displays", "window_client", "admin", "kiosk", "citizen")
+FOLDERS = ("displays", "window_client", "admin", "web_common", "kiosk", "citizen", "dept_console")
+TEMPLATE_FOLDERS = ("displays", "window_client", "admin", "kiosk", "citizen", "dept_console")
 
 
 class PagesNotInstalled(RuntimeError):
@@ -102,16 +102,23 @@ class Pages:
     async def console(self, request: Request) -> Response:
         return self.render("console.html")
 
+    async def case_notice(self, request: Request) -> Response:
+        # Only the shell: the page reads the case with the console's sign-in.
+        return self.render("case_notice.html", case_id=request.path_params["case"])
+
     async def admin(self, request: Request) -> Response:
         return self.render("admin.html")
 
-    async def _hall_page(self, request: Request, template: str) -> Response:
+    async def dept(self, request: Request) -> Response:
+        return self.render("dept.html")
+
+    async def _hall_page(self, request: Request, template: str, **extra: str) -> Response:
         hall_id = request.path_params["hall"]
         try:
             info = await state(request).ctx.hall(hall_id)
         except OneWindowError as err:
             return self._missing(err)
-        return self.render(template, hall_id=hall_id, hall_name=info.hall.name)
+        return self.render(template, 200, hall_id=hall_id, hall_name=info.hall.name, **extra)
 
     async def kiosk(self, request: Request) -> Response:
         return await self._hall_page(request, "kiosk.html")
@@ -151,6 +158,14 @@ class Pages:
     async def phone(self, request: Request) -> Response:
         return await self._hall_page(request, "phone.html")
 
+    async def guide(self, request: Request) -> Response:
+        return await self._hall_page(request, "guide.html")
+
+    async def matter(self, request: Request) -> Response:
+        # The page reads the matter from the public API and says there when it is
+        # unknown or disabled, as it does for a network failure.
+        return await self._hall_page(request, "matter.html", code=request.path_params["code"])
+
     async def book(self, request: Request) -> Response:
         # Whether the service takes bookings can change while the page is open: the page
         # says so; here only an unknown hall or service is "not found".
@@ -183,11 +198,15 @@ class Pages:
             Route("/display/{hall}", self.board, methods=["GET"]),
             Route("/display/{hall}/window/{window}", self.window_screen, methods=["GET"]),
             Route("/console", self.console, methods=["GET"]),
+            Route("/console/notice/{case}", self.case_notice, methods=["GET"]),
             Route("/admin", self.admin, methods=["GET"]),
+            Route("/dept", self.dept, methods=["GET"]),
             Route("/kiosk/{hall}", self.kiosk, methods=["GET"]),
             Route("/kiosk/{hall}/slip/{ticket}", self.slip, methods=["GET"]),
             Route("/m/me", self.mine, methods=["GET"]),
             Route("/m/ticket/{ticket}", self.follow, methods=["GET"]),
+            Route("/m/{hall}/guide", self.guide, methods=["GET"]),
+            Route("/m/{hall}/guide/{code}", self.matter, methods=["GET"]),
             Route("/m/{hall}/book", self.book, methods=["GET"]),
             Route("/m/{hall}/book/{service}", self.book, methods=["GET"]),
             Route("/m/{hall}", self.phone, methods=["GET"]),
@@ -195,6 +214,7 @@ class Pages:
             Mount("/static/displays", _Static(directory=self.folders["displays"] / "static")),
             Mount("/static/console", _Static(directory=self.folders["window_client"] / "static")),
             Mount("/static/admin", _Static(directory=self.folders["admin"] / "static")),
+            Mount("/static/dept", _Static(directory=self.folders["dept_console"] / "static")),
             Mount("/static/kiosk", _Static(directory=self.folders["kiosk"] / "static")),
             Mount("/static/citizen", _Static(directory=self.folders["citizen"] / "static")),
         ]

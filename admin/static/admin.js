@@ -9,6 +9,7 @@ import { AuditSection } from "./audit.js";
 import { Client, clearSession, loadSession, request, saveSession } from "./api.js";
 import { DepartmentsSection } from "./departments.js";
 import { HallsSection } from "./halls.js";
+import { MattersSection } from "./matters.js";
 import { ServicesSection } from "./services.js";
 import { StaffSection, passwordProblem } from "./staff.js";
 import catalog from "./strings.js";
@@ -39,6 +40,7 @@ class Admin {
       services: new ServicesSection(this),
       windows: new WindowsSection(this),
       departments: new DepartmentsSection(this),
+      matters: new MattersSection(this),
       staff: new StaffSection(this),
       audit: new AuditSection(this),
     };

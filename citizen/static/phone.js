@@ -8,6 +8,8 @@ import { connectLive } from "./live.js";
 const HALL = document.body.dataset.hall;
 const $ = (id) => document.getElementById(id);
 const S = { hall: null, chosen: null, busy: false, refresh: null };
+// From a matter's guide (/m/{hall}?take=CODE): that service's form, once the hall is read.
+let take = new URLSearchParams(location.search).get("take");
 
 function svcName(s) {
   return lang !== "zh" && s.name_en ? s.name_en : s.name;
@@ -77,6 +79,9 @@ async function loadHall() {
   try {
     S.hall = await api("GET", `/api/halls/${encodeURIComponent(HALL)}`);
     renderHall();
+    const code = take;
+    take = null;
+    if (code && S.hall.open_now && phoneServices().some((s) => s.code === code)) choose(code);
   } catch (err) {
     if (!S.hall) {
       $("loading").textContent = describe(err);

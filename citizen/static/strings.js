@@ -1,6 +1,9 @@
 // The phone pages' one catalog: every visible string, Chinese first, English beside it
-// (online appointments' strings are in strings_booking.js, merged in below).
+// (online appointments' strings are in strings_booking.js, the guide's in strings_guide.js
+// and the shared matter guide's in web_common, all merged in below).
+import matter from "/static/common/strings_guide.js";
 import booking from "./strings_booking.js";
+import guide from "./strings_guide.js";
 
 const base = {
   zh: {
@@ -246,6 +249,6 @@ const base = {
 };
 
 export default {
-  zh: { ...base.zh, ...booking.zh },
-  en: { ...base.en, ...booking.en },
+  zh: { ...base.zh, ...booking.zh, ...matter.zh, ...guide.zh },
+  en: { ...base.en, ...booking.en, ...matter.en, ...guide.en },
 };

@@ -17,6 +17,7 @@
 import { makeI18n } from "/static/common/i18n.js";
 import { CheckInDesk } from "./checkin.js";
 import { Entry } from "./entry.js";
+import { MatterGuide } from "./guide.js";
 import { LiveHall } from "./hall.js";
 import { maskId, maskPhone } from "/static/common/idcheck.js";
 import { routeKeys } from "./keypad.js";
@@ -34,13 +35,14 @@ const cfg = { idleMs: num("idle", 30) * 1000, doneMs: num("done", 10) * 1000 };
 const HALL = document.body.dataset.hall;
 const $ = (id) => document.getElementById(id);
 
-const STEPS = ["start", "id", "green", "phone", "confirm", "guide", "checkin", "done", "fail"];
+const STEPS = ["start", "id", "green", "phone", "confirm", "guide", "checkin", "done", "fail", "matters", "matter"];
 // Where the focus goes on each step (the field, for a reader's keystrokes), and what is said.
 // The check-in step's depend on its field (checkin.js).
 const FOCUS = { start: "start-title", id: "id-input", green: "green-take", phone: "phone-input",
-  confirm: "confirm-go", guide: "pin-input", done: "done-home", fail: "fail-title" };
+  confirm: "confirm-go", guide: "pin-input", done: "done-home", fail: "fail-title", matters: "mq-input",
+  matter: "matter-title" };
 const SAY = { start: "kiosk.choose_say", id: "id.say", green: "green.say", phone: "phone.say",
-  confirm: "confirm.say", guide: "green.guide_say" };
+  confirm: "confirm.say", guide: "green.guide_say", matters: "guide.say" };
 const fresh = () => ({ step: "start", service: null, id: null, phone: null, kind: "walk_in",
   reason: null, pin: null, sending: false, doneAt: 0, fix: null });
 let S = fresh();
@@ -60,6 +62,7 @@ const desk = new CheckInDesk({
   onDone: (r) => { done(r.ticket, r); printer.print(slipUrl(HALL, r.ticket)); },
   onFail: (f) => fail(f),
 });
+const guide = new MatterGuide({ hallId: HALL, t, lang, hall, say: (x) => prefs.say(x), go, reset, take: choose });
 const name = (s) => serviceName(s, lang);
 const today = () => (hall.hall && hall.hall.business_day) || new Date().toISOString().slice(0, 10);
 
@@ -100,6 +103,7 @@ function reset() {
   S = fresh();
   entry.clear();
   desk.clear();
+  guide.clear();
   for (const id of ["done-number", "done-service", "done-ahead", "done-eta", "fail-text",
     "fail-alt", "sum-service", "sum-id", "sum-phone", "sum-kind"]) $(id).textContent = "";
   $("sending").hidden = true;
@@ -274,6 +278,7 @@ function wire() {
       if (entry.has(S.step)) return { onKey: (k) => entry.type(S.step, k), onEnter: submit[S.step] };
       if (desk.sending) return null; // one check-in at a time: a second scan waits for the answer
       if (S.step === "checkin") return desk.route();
+      if (S.step === "matters") return guide.route();
       return ["start", "done", "fail"].includes(S.step) ? scan : null;
     },
   });
@@ -286,6 +291,7 @@ prefs.bind($("pref-contrast"), $("pref-voice"));
 wire();
 go("start");
 hall.start();
+guide.start();
 tick();
 setInterval(tick, 1000);
 

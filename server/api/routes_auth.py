@@ -28,6 +28,7 @@ class Me(BaseModel):
     role: schemas.Roles
     hall: str | None
     department: str | None
+    department_name: str | None = None  # what an officer's console shows
     must_change_password: bool
 
 
@@ -75,8 +76,14 @@ async def logout(request: Request, _: Any) -> Response:
 
 async def me(request: Request, _: Any) -> Response:
     who = signed_in(request)
-    user = await state(request).ctx.store.user_by_name(who.username)
+    st = state(request)
+    user = await st.ctx.store.user_by_name(who.username)
     assert user is not None  # a live session has a user
+    dept_name = None
+    if user.department_id:
+        async with st.ctx.store.db.reader() as c:
+            dept_name = await c.fetchval("SELECT name FROM departments WHERE id = $1",
+                                         user.department_id)  # fmt: skip
     return ok(
         Me(
             id=user.id,
@@ -85,6 +92,7 @@ async def me(request: Request, _: Any) -> Response:
             role=user.role.value,
             hall=user.hall_id,
             department=user.department_id,
+            department_name=dept_name,
             must_change_password=user.must_change_password,
         )
     )

@@ -147,7 +147,8 @@ async def pick_up(request: Request, body: m.PickupIn) -> Response:
 
 async def mail(request: Request, body: m.MailIn) -> Response:
     v = await state(request).pickup.hand_out(signed_in(request), request.path_params["case"],
-                                             None, True, body.tracking_no)  # fmt: skip
+                                             None, body.waived_supplied,
+                                             body.tracking_no)  # fmt: skip
     return ok(case_out(v))
 
 

@@ -49,6 +49,7 @@ class PickupIn(Strict):
 
 class MailIn(Strict):
     tracking_no: str = Field(min_length=1, max_length=40)
+    waived_supplied: bool = Field(default=False, description="容缺 materials handed in")
 
 
 class PickupTicketIn(Strict):

@@ -59,14 +59,15 @@ def _like(text: str) -> str:
 
 
 async def search(c: Conn, hall_id: str, q: str, *, enabled_only: bool = True) -> list[Matter]:
-    """Matters whose name contains ``q``, or whose pinyin initials or code start with it
-    (case-insensitive), ordered by code. ``q`` is matched as typed: no wildcards."""
+    """Matters whose name or pinyin initials contain ``q`` (a citizen types "sfz" for
+    居民身份证换领 too), or whose code starts with it; case-insensitive, by code. ``q`` is
+    matched as typed: no wildcards."""
     only = " AND enabled = 1" if enabled_only else ""
     text = _like(q.lower())
     # lower() on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not.
     found = await c.fetch(
         f"SELECT {_COLUMNS} FROM matters WHERE hall_id = $1{only}"
-        " AND (lower(name) LIKE $2 ESCAPE '\\' OR initials LIKE $3 ESCAPE '\\'"
+        " AND (lower(name) LIKE $2 ESCAPE '\\' OR initials LIKE $2 ESCAPE '\\'"
         "      OR lower(code) LIKE $3 ESCAPE '\\')",
         hall_id, f"%{text}%", f"{text}%",
     )  # fmt: skip

@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from ..domain import case as cs
-from ..domain.case import REVIEWING, CaseState
+from ..domain.case import OPEN_TASKS, REVIEWING, CaseState
 from ..store import cases_sql as sql
 from .case_parts import clock_of, emit_task, entry, save_state
 from .context import Context
@@ -46,9 +46,10 @@ async def sweep(ctx: Context, matters: Matters, hall_id: str, now: datetime) -> 
             await save_state(tx, after, tasks, clock)
             if after.alert != case.alert:
                 matter = await matters.matter(hall_id, case.matter, include_disabled=True)
-                for t in tasks:
+                open_tasks = [t for t in tasks if t.state in OPEN_TASKS]
+                for t in open_tasks:
                     emit_task(tx, "deadline", t, after, matter, clock)
-                changed += len(tasks)
+                changed += len(open_tasks)
         await ctx.publish_all(tx.events)
     return changed + await _archive(ctx, hall_id, now, today)
 

@@ -74,7 +74,7 @@ async def test_search_by_name_initials_and_code(
 
     assert await found("身份证") == ["GA-001", "GA-002"]
     assert await found("身份证", enabled_only=False) == ["GA-001", "GA-002", "OLD"]
-    assert await found("SFZ") == ["GA-002"]  # initials: a prefix, any case
+    assert await found("SFZ") == ["GA-001", "GA-002"]  # initials: anywhere, any case
     assert await found("ga-") == ["GA-001", "GA-002"]  # code: a prefix, any case
     assert await found("sc_") == ["SC_1"]  # "_" is itself, not "any character"
     assert await found("s_") == []

@@ -34,7 +34,7 @@ from tests.system.server_proc import ServerProcess, child_env
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
-PAGES = ("displays", "window_client", "admin", "web_common", "kiosk", "citizen")
+PAGES = ("displays", "window_client", "admin", "web_common", "kiosk", "citizen", "dept_console")
 STATIC_URLS = {  # a page folder's static files → where the server serves them (server/web.py)
     "web_common": ("", "/static/common/"),
     "displays": ("static/", "/static/displays/"),
@@ -42,6 +42,7 @@ STATIC_URLS = {  # a page folder's static files → where the server serves them
     "admin": ("static/", "/static/admin/"),
     "kiosk": ("static/", "/static/kiosk/"),
     "citizen": ("static/", "/static/citizen/"),
+    "dept_console": ("static/", "/static/dept/"),
 }
 PROBES = {  # nested files added to the copy only
     "displays/static/probe/nested.js": "export const probe = 1;\n",
@@ -168,6 +169,7 @@ def test_the_installed_demo_serves_every_page_and_file(
             "/display/demo/window/demo-w1": "demo-w1",
             "/console": "/static/console/console.js",
             "/admin": "/static/admin/admin.js",
+            "/dept": "/static/dept/dept.js",
             "/kiosk/demo": "示范政务服务中心",
             "/m/demo": "示范政务服务中心",
             "/m/me": "/static/citizen/",

@@ -106,6 +106,12 @@ async def test_waiving_a_waivable_material_approves_with_waiver(office: Office) 
     async with office.tasks.ctx.store.db.reader() as c:
         log = await cases_sql.timeline(c, v.case.id, public=False)
     assert "approved_with_waiver" in [e.action for e in log]
+    clerk = office.hall.clerk(1)
+    with pytest.raises(Conflict) as due:  # mailed or handed over: the waived items first
+        await office.pickup.hand_out(clerk, v.case.id, None, False, "SF100200300")
+    assert due.value.code == "waived_materials_due"
+    mailed = await office.pickup.hand_out(clerk, v.case.id, None, True, "SF100200300")
+    assert mailed.case.state is CaseState.MAILED and mailed.case.tracking_no == "SF100200300"
 
 
 async def test_parallel_approval_then_pickup(office: Office, desk: Desk, store: Store) -> None:
