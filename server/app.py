@@ -162,8 +162,8 @@ def create_app(settings: Settings, *, clock: Clock = _utcnow) -> Starlette:
         case_query=CaseQuery(ctx, matters, limiter),
         applications=Applications(
             ctx, matters, cases,
-            file_store_for(settings.effective_database_url(), settings.files_dir),
-            settings.upload_max_bytes,
+            file_store_for(settings.effective_database_url(), store.sealer, settings.files_dir),
+            settings.upload_max_bytes, limiter,
         ),
         redis=redis,
     )

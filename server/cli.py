@@ -93,9 +93,10 @@ async def _check(settings: Settings) -> str | None:
 
 
 class RedactTokens(logging.Filter):
-    """Ticket and staff tokens may ride in query strings (?token=…): keep them out of logs."""
+    """Ticket and staff tokens may ride in query strings (?token=…), and an ID number in a
+    client's mistaken URL: keep them out of logs."""
 
-    _pattern = re.compile(r"(token=)[^&\s\"']+")
+    _pattern = re.compile(r"((?:token|id_number|id_suffix)=)[^&\s\"']+")
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.args:

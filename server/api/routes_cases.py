@@ -25,6 +25,7 @@ def view_dict(v: CaseView, *, public: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": c.id, "number": c.number, "hall": c.hall_id, "matter": c.matter,
         "matter_name": v.matter.name, "state": c.state.value, "state_zh": cs.CASE_ZH[c.state],
+        "outcome": c.outcome,
         "business_day": c.business_day.isoformat(), "applicant": c.name_masked,
         "id_masked": c.id_masked, "created_at": c.created_at.isoformat(),
         "accepted_at": c.accepted_at.isoformat() if c.accepted_at else None,
@@ -45,13 +46,16 @@ def view_dict(v: CaseView, *, public: bool = False) -> dict[str, Any]:
             "phone_masked": c.phone_masked, "collector": c.collector_masked,
             "checklist": {k: m.value for k, m in c.checklist.items()}, "reasons": c.reasons,
             "tracking_no": c.tracking_no, "ticket": c.ticket_id, "window": c.window_id,
+            "application": c.application_id,
+            "files": [{"material": u.material, "digest": u.digest, "name": u.name,
+                       "size": u.size, "content_type": u.content_type} for u in v.uploads],
             "tasks": [{"id": t.id, "department": t.department, "lead": t.lead,
                        "state": t.state.value, "officer": t.officer_name, "note": t.note,
                        "decided_at": t.decided_at.isoformat() if t.decided_at else None}
                       for t in v.tasks],
         })  # fmt: skip
-    elif c.state in (CaseState.REFUSED, CaseState.REJECTED):
-        out["reasons"] = c.reasons
+    elif c.state is CaseState.REFUSED or c.outcome == CaseState.REJECTED.value:
+        out["reasons"] = c.reasons  # the citizen is told why, as the written decision says
     return out
 
 
@@ -124,7 +128,8 @@ async def act(request: Request, body: m.ReasonIn) -> Response:
 async def pickup_ticket(request: Request, body: m.PickupTicketIn) -> Response:
     hall_id = request.path_params["hall"]
     got = await state(request).pickup.take_ticket(
-        hall_id, body.number, body.id_number, Channel(body.channel), client_address(request))
+        hall_id, body.number, body.id_suffix, body.id_number, Channel(body.channel),
+        client_address(request))
     matters = state(request).matters
     ready = [m.ReadyCase(number=c.number, matter_name=(
         await matters.matter(hall_id, c.matter, include_disabled=True)).name) for c in got.cases]
@@ -132,10 +137,9 @@ async def pickup_ticket(request: Request, body: m.PickupTicketIn) -> Response:
     return ok(m.PickupTicketOut(ticket=issued, cases=ready), 201)
 
 
-async def ready(request: Request, _: Any) -> Response:
+async def ready(request: Request, body: m.ReadyIn) -> Response:
     found = await state(request).pickup.ready(
-        signed_in(request), request.path_params["hall"], request.query_params.get("ticket"),
-        request.query_params.get("id_number"))
+        signed_in(request), request.path_params["hall"], body.ticket, body.id_number)
     return ok(m.CaseList(cases=[case_out(v) for v in found]))
 
 
@@ -177,7 +181,7 @@ ENDPOINTS = [
     Endpoint("POST", "/api/cases/{case}/pickup", pick_up, "Hand out the result to the applicant or an authorised collector (hall staff)", m.CaseOut, m.PickupIn, auth=True, tag="cases"),
     Endpoint("POST", "/api/cases/{case}/mail", mail, "Mark the result mailed, with its tracking number (hall staff)", m.CaseOut, m.MailIn, auth=True, tag="cases"),
     Endpoint("GET", "/api/halls/{hall}/cases", find, "A case of the hall by its exact 受理编号, e.g. when the citizen returns after a correction notice (hall staff)", m.CaseOut, auth=True, tag="cases", query=(("number", "the 受理编号", True),)),
-    Endpoint("GET", "/api/halls/{hall}/pickup", ready, "Results waiting for the citizen of a ticket or an ID number (hall staff)", m.CaseList, auth=True, tag="cases", query=(("ticket", "the pickup ticket being served", False), ("id_number", "or the citizen's ID number", False))),
+    Endpoint("POST", "/api/halls/{hall}/pickup", ready, "Results waiting for the citizen of a ticket or an ID number (hall staff; a POST so the ID number stays out of URLs)", m.CaseList, m.ReadyIn, auth=True, tag="cases"),
     Endpoint("POST", "/api/halls/{hall}/pickup-tickets", pickup_ticket, "Take a pickup ticket by 受理编号 or ID number (kiosk, phone)", m.PickupTicketOut, m.PickupTicketIn, status=201, tag="cases"),
     Endpoint("POST", "/api/case-status", status, "Status query by 受理编号 and the ID number's last 4 characters (public, rate-limited)", m.CaseOut, m.StatusIn, tag="cases"),
     Endpoint("GET", "/api/citizen/cases", mine, "A signed-in citizen's own cases", m.CaseList, tag="citizen", reads_token=False, headers=CITIZEN),

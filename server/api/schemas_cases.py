@@ -52,8 +52,15 @@ class MailIn(Strict):
     waived_supplied: bool = Field(default=False, description="容缺 materials handed in")
 
 
+class ReadyIn(Strict):
+    ticket: str | None = Field(default=None, max_length=64, description="the ticket being served")
+    id_number: str | None = Field(default=None, max_length=32, description="or an ID number")
+
+
 class PickupTicketIn(Strict):
     number: str | None = Field(default=None, max_length=40, description="受理编号")
+    id_suffix: str | None = Field(default=None, max_length=8,
+                                  description="with the number: the ID number's last 4 characters")
     id_number: str | None = Field(default=None, max_length=32)
     channel: Literal["kiosk", "phone"] = "kiosk"
 
@@ -88,6 +95,14 @@ class LogOut(BaseModel):
     internal: bool | None = None
 
 
+class CaseFileOut(BaseModel):
+    material: str
+    digest: str
+    name: str
+    size: int
+    content_type: str
+
+
 class CaseOut(BaseModel):
     id: str
     number: str
@@ -96,6 +111,8 @@ class CaseOut(BaseModel):
     matter_name: str
     state: str
     state_zh: str
+    outcome: Literal["approved", "approved_with_waiver", "rejected"] | None = Field(
+        default=None, description="the decision, once made (kept through pickup and archive)")
     business_day: str
     applicant: str = Field(description="masked name")
     id_masked: str
@@ -118,6 +135,9 @@ class CaseOut(BaseModel):
     tracking_no: str | None = None
     ticket: str | None = None
     window: str | None = None
+    application: str | None = Field(default=None, description="applied online: its id; files "
+                                    "at /api/applications/{application}/files/{digest}")
+    files: list[CaseFileOut] | None = None
 
 
 class CaseList(BaseModel):
@@ -135,6 +155,7 @@ class PersonalOut(BaseModel):
 class InboxItemOut(BaseModel):
     task: str
     case: str
+    department: str
     number: str
     matter: str
     matter_name: str

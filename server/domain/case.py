@@ -151,6 +151,9 @@ class Case:
     tracking_no: str | None = None
     alert: str = "green"  # the last deadline colour pushed, so each change is told once
     application_id: str | None = None  # applied online (网上申报): its uploaded materials
+    # The decision, kept once the case has moved on to pickup: approved,
+    # approved_with_waiver (waived materials due before handout) or rejected.
+    outcome: str | None = None
 
     @property
     def waived(self) -> tuple[str, ...]:
@@ -327,7 +330,8 @@ def claim(task: Task, officer_id: str, officer_name: str) -> Task:
 
 
 def release(task: Task, officer_id: str) -> Task:
-    _holder(task, officer_id)
+    """Back to the department's inbox: by its holder, or by a colleague when the holder is
+    away (a claimed task must not run late for want of its one officer)."""
     return _task_move(task, TaskState.PENDING, officer_id=None, officer_name=None)
 
 
@@ -348,7 +352,8 @@ def stop(task: Task, officer_id: str, supplement: bool, reason: str, day: date) 
 
 
 def resume(task: Task, officer_id: str, day: date) -> Task:
-    _holder(task, officer_id)
+    """The clock runs again: any officer of the department may record that the supplement
+    came or the procedure ended; the task stays with its holder."""
     if task.state not in STOPPED_TASKS:
         raise Conflict("task_not_stopped", "the task's clock is running",
                        "该任务未暂停，无需恢复")  # fmt: skip

@@ -24,7 +24,8 @@ _CASE_COLUMNS = (
     "id, hall_id, number, matter, state, business_day, channel, created_at, id_fingerprint,"
     " id_masked, name_masked, phone_masked, owner_fp, collector_fingerprint, collector_masked,"
     " checklist, missing, promised_days, legal_days, ticket_id, window_id, clerk_id, accepted_at,"
-    " accepted_day, due_day, decided_at, closed_at, reasons, tracking_no, alert, application_id"
+    " accepted_day, due_day, decided_at, closed_at, reasons, tracking_no, alert, application_id,"
+    " outcome"
 )
 _TASK_COLUMNS = (
     "id, case_id, hall_id, department, lead, state, created_at, officer_id, officer_name,"
@@ -75,6 +76,7 @@ def _case(r: Row) -> Case:
         clerk_id=r["clerk_id"], accepted_at=r["accepted_at"], accepted_day=r["accepted_day"],
         decided_at=r["decided_at"], closed_at=r["closed_at"], reasons=r["reasons"],
         tracking_no=r["tracking_no"], alert=r["alert"], application_id=r["application_id"],
+        outcome=r["outcome"],
     )  # fmt: skip
 
 
@@ -108,10 +110,10 @@ async def update_case(c: Conn, case: Case, due: date | None) -> None:
     await c.execute(
         "UPDATE cases SET state = $2, checklist = $3, missing = $4, accepted_at = $5,"
         " accepted_day = $6, due_day = $7, decided_at = $8, closed_at = $9, reasons = $10,"
-        " tracking_no = $11, alert = $12 WHERE id = $1",
+        " tracking_no = $11, alert = $12, outcome = $13 WHERE id = $1",
         case.id, case.state.value, _marks(case.checklist), json.dumps(list(case.missing)),
         case.accepted_at, case.accepted_day, due, case.decided_at, case.closed_at, case.reasons,
-        case.tracking_no, case.alert,
+        case.tracking_no, case.alert, case.outcome,
     )  # fmt: skip
 
 
@@ -163,22 +165,24 @@ async def of_owner(c: Conn, owner_fp: str, limit: int = 50) -> list[Case]:
 async def live(c: Conn, hall_id: str, states: Iterable[CaseState],
                limit: int = 10_000) -> list[tuple[Case, date | None]]:  # fmt: skip
     """Cases of the hall in these states, each with its stored deadline."""
-    names = [s.value for s in states]
-    marks = ", ".join(f"${i}" for i in range(2, 2 + len(names)))
+    # The states inline (enum values, not user input): a generic plan over parameters
+    # could not prove the partial index of live cases applies.
+    names = ", ".join(f"'{CaseState(s).value}'" for s in states)
     found = await c.fetch(
-        f"SELECT {_CASE_COLUMNS} FROM cases WHERE hall_id = $1 AND state IN ({marks})"
-        f" ORDER BY due_day, number LIMIT {int(limit)}",
-        hall_id, *names,
+        f"SELECT {_CASE_COLUMNS} FROM cases WHERE hall_id = $1 AND state IN ({names})"
+        f" AND state <> 'archived' ORDER BY due_day, number LIMIT {int(limit)}",
+        hall_id,
     )  # fmt: skip
     return [(_case(r), r["due_day"]) for r in found]
 
 
-async def closed_before(c: Conn, hall_id: str, day: date, limit: int = 500) -> list[str]:
+async def closed_before(c: Conn, hall_id: str, before: datetime, limit: int = 500) -> list[str]:
+    """Cases closed (handed out, mailed, refused, withdrawn) before this instant."""
     found = await c.fetch(
         "SELECT id FROM cases WHERE hall_id = $1"
-        " AND state IN ('picked_up', 'mailed', 'refused', 'withdrawn') AND closed_at IS NOT NULL"
-        f" AND business_day < $2 ORDER BY id LIMIT {int(limit)}",
-        hall_id, day,
+        " AND state IN ('picked_up', 'mailed', 'refused', 'withdrawn') AND closed_at < $2"
+        f" ORDER BY id LIMIT {int(limit)}",
+        hall_id, before,
     )  # fmt: skip
     return [r["id"] for r in found]
 

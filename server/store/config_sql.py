@@ -219,12 +219,15 @@ async def save_department(c: Conn, d: Department, now: datetime, *, insert: bool
 
 
 async def department_use(c: Conn, dept_id: str) -> int:
-    """Windows and users that belong to a department."""
+    """Windows, users, approval tasks and matters that name a department."""
     n = await c.fetchval(
         "SELECT (SELECT count(*) FROM windows WHERE department_id = $1)"
-        " + (SELECT count(*) FROM users WHERE department_id = $1)",
-        dept_id,
-    )
+        " + (SELECT count(*) FROM users WHERE department_id = $1)"
+        " + (SELECT count(*) FROM case_tasks WHERE department = $1)"
+        # A matter lists its departments in its JSON spec, each as a quoted string.
+        " + (SELECT count(*) FROM matters WHERE spec LIKE $2)",
+        dept_id, f'%"{dept_id}"%',
+    )  # fmt: skip
     return int(n)
 
 

@@ -85,8 +85,10 @@ async def in_use(c: Conn, hall_id: str, code: str) -> bool:
     """Whether any case, of any state, names the matter (its row must then stay)."""
     # No index leads with the matter: a scan of the hall's cases, for a rare admin action.
     found = await c.fetchval(
-        "SELECT 1 FROM cases WHERE hall_id = $1 AND matter = $2 LIMIT 1", hall_id, code
-    )
+        "SELECT 1 FROM cases WHERE hall_id = $1 AND matter = $2"
+        " UNION ALL SELECT 1 FROM applications WHERE hall_id = $1 AND matter = $2 LIMIT 1",
+        hall_id, code,
+    )  # fmt: skip
     return found is not None
 
 

@@ -17,7 +17,7 @@ from ..domain import case as cs
 from ..domain import identity
 from ..domain.application import Application, ApplicationState, Upload
 from ..domain.appointment import CODE_ALPHABET
-from ..domain.errors import Conflict, InvalidInput, NotFound
+from ..domain.errors import Conflict, InvalidInput, NotFound, RateLimited
 from ..domain.message import SMS, Message
 from ..domain.model import Actor
 from ..files import sniff
@@ -26,15 +26,20 @@ from ..notify import templates
 from ..store import applications_sql as sql
 from ..store import cases_sql
 from ..store.db import Conn
-from .case_parts import may_see, require_hall_staff
+from .case_parts import key_share, may_see, require_hall_staff
 from .cases import MAX_ADDRESS, MAX_NAME, Applicant, Cases, CaseView, NewCase, text_field
 from .citizens import Citizen
 from .context import Context
 from .matters import Matters
+from .ratelimit import Limit, RateLimiter
 
 MAX_LIVE_PER_ACCOUNT = 10  # drafts, submitted and returned applications of one phone
 MAX_FILES_PER_MATERIAL = 5  # pages of one material
 MAX_FILE_NAME = 120
+# One application's uploads in all, and uploads per account per 10 minutes: a phone
+# cannot fill the hall's disk or database (removed bytes are kept, see docs/cases.md).
+MAX_BYTES_PER_APPLICATION = 50 * 1024 * 1024
+UPLOAD_LIMIT = Limit(60, 600)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +55,8 @@ def _unknown() -> NotFound:
 
 class Applications:
     def __init__(self, ctx: Context, matters: Matters, cases: Cases, files: FileStore,
-                 upload_limit: int) -> None:  # fmt: skip
+                 upload_limit: int, limiter: RateLimiter) -> None:  # fmt: skip
+        self.limiter = limiter
         self.ctx = ctx
         self.matters = matters
         self.cases = cases
@@ -99,6 +105,9 @@ class Applications:
             raise InvalidInput("material_unknown", f"{a.matter} has no material {material!r}",
                                f"该事项没有材料 {material}", field="material")  # fmt: skip
         kind = sniff.check(data, self.upload_limit)
+        if not await self.limiter.hit(f"upload:{citizen.phone_fp}", UPLOAD_LIMIT):
+            raise RateLimited("rate_limited", "too many uploads; wait a few minutes",
+                              "上传过于频繁，请稍后再试")  # fmt: skip
         clean = "".join(ch for ch in name.strip() if ch.isprintable())[:MAX_FILE_NAME] or "file"
         now = self.ctx.clock()
         async with self.ctx.store.write(a.hall_id, now) as tx:
@@ -106,7 +115,13 @@ class Applications:
             if a.state not in ap.EDITABLE:
                 raise Conflict("application_locked", "a submitted application cannot change",
                                "申报已提交，不能再修改材料")  # fmt: skip
-            same = [u for u in await sql.files(tx.conn, app_id) if u.material == material]
+            kept = await sql.files(tx.conn, app_id)
+            if sum(u.size for u in kept) + len(data) > MAX_BYTES_PER_APPLICATION:
+                raise Conflict("application_too_large", "this application's files are over "
+                               f"{MAX_BYTES_PER_APPLICATION // 2**20} MB in all",
+                               f"本次申报的材料合计不能超过 {MAX_BYTES_PER_APPLICATION // 2**20} MB",
+                               field="file")  # fmt: skip
+            same = [u for u in kept if u.material == material]
             if len(same) >= MAX_FILES_PER_MATERIAL:
                 raise Conflict("too_many_files", f"at most {MAX_FILES_PER_MATERIAL} files per "
                                "material", f"每项材料最多上传 {MAX_FILES_PER_MATERIAL} 个文件",
@@ -166,6 +181,8 @@ class Applications:
         matter = await self.matters.matter(a.hall_id, a.matter, include_disabled=True)
         now = self.ctx.clock()
         async with self.ctx.store.write(a.hall_id, now) as tx:
+            matter = await self.matters.matter(a.hall_id, a.matter, include_disabled=True,
+                                               conn=tx.conn, lock=key_share(tx))  # fmt: skip
             a = await self._locked(tx.conn, tx.dialect.for_update, app_id)
             uploaded = {u.material for u in await sql.files(tx.conn, app_id)}
             marks = cs.checklist(matter, materials if materials is not None else
@@ -271,6 +288,6 @@ class Applications:
         return a
 
     async def _view(self, c: Conn, a: Application) -> ApplicationView:
-        matter = await self.matters.matter(a.hall_id, a.matter, include_disabled=True)
+        matter = await self.matters.matter(a.hall_id, a.matter, include_disabled=True, conn=c)
         return ApplicationView(a, matter.name, await sql.files(c, a.id))
 

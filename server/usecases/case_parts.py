@@ -48,10 +48,17 @@ def clock_of(info: HallInfo, case: Case, tasks: Sequence[Task], today: date) -> 
     due = deadline.due_day(cal, case.accepted_day, case.promised_days, stops, today)
     if case.state not in REVIEWING and case.state is not CaseState.ACCEPTED:
         # Decided: the clock stopped at the decision; its colour says whether it was late.
-        decided = info.clock.business_day(case.decided_at) if case.decided_at else today
+        ended = case.decided_at or case.closed_at  # withdrawn: the clock ended then
+        decided = info.clock.business_day(ended) if ended else today
         late = decided > due
         return Clock(due, None, deadline.Colour.RED if late else deadline.Colour.GREEN)
     return Clock(due, deadline.days_left(cal, due, today), deadline.colour(cal, due, today))
+
+
+def key_share(tx: Tx) -> str:
+    """A row lock that keeps a referenced row (a matter) from being deleted meanwhile,
+    without blocking its readers or editors; SQLite's single writer needs none."""
+    return "FOR KEY SHARE" if tx.dialect.name == "postgres" else ""
 
 
 def unknown_case() -> NotFound:

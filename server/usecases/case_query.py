@@ -19,8 +19,38 @@ from .matters import Matters
 from .ratelimit import Limit, RateLimiter
 
 QUERY_LIMIT = Limit(20, 600)
+# Wrong ID suffixes per case number per day, from any number of addresses: the 11,000
+# possible suffixes of one number cannot be tried by rotating addresses.
+WRONG_SUFFIX_LIMIT = Limit(10, 86_400)
 _NUMBER = re.compile(r"^[0-9A-Z]{1,16}-\d{8}-\d{4}$")
 _SUFFIX = re.compile(r"^[0-9]{3}[0-9X]$")
+
+
+def check_suffix(id_suffix: str) -> str:
+    suffix = id_suffix.strip().upper()
+    if not _SUFFIX.match(suffix):
+        raise InvalidInput("id_suffix_invalid", "the last 4 characters of the ID number",
+                           "请输入身份证号后4位", field="id_suffix")  # fmt: skip
+    return suffix
+
+
+class SuffixGuard:
+    """Counts wrong suffixes per number (known or not: the answer must not tell which)."""
+
+    def __init__(self, limiter: RateLimiter) -> None:
+        self.limiter = limiter
+
+    @staticmethod
+    def _key(number: str) -> str:
+        return f"case-suffix:{number.strip().upper()}"
+
+    async def check(self, number: str) -> None:
+        if await self.limiter.over(self._key(number), WRONG_SUFFIX_LIMIT):
+            raise RateLimited("case_query_locked", "too many wrong tries for this number today",
+                              "该受理编号今日核对错误次数过多，请明天再试或到大厅咨询")  # fmt: skip
+
+    async def missed(self, number: str) -> None:
+        await self.limiter.hit(self._key(number), WRONG_SUFFIX_LIMIT)
 
 
 def _not_found() -> NotFound:
@@ -33,25 +63,25 @@ class CaseQuery:
         self.ctx = ctx
         self.matters = matters
         self.limiter = limiter
+        self.guard = SuffixGuard(limiter)
 
     async def status(self, number: str, id_suffix: str, client: str) -> CaseView:
         number = number.strip().upper()
-        suffix = id_suffix.strip().upper()
         if not _NUMBER.match(number):
             raise InvalidInput("case_number_invalid", "a case number looks like "
                                "370102-20261202-0001", "受理编号格式如 370102-20261202-0001",
                                field="number")  # fmt: skip
-        if not _SUFFIX.match(suffix):
-            raise InvalidInput("id_suffix_invalid", "the last 4 characters of the ID number",
-                               "请输入身份证号后4位", field="id_suffix")  # fmt: skip
+        suffix = check_suffix(id_suffix)
         if not await self.limiter.hit(f"case-query:{client}", QUERY_LIMIT):
             raise RateLimited("rate_limited", "too many queries; try again later",
                               "查询过于频繁，请稍后再试")  # fmt: skip
+        await self.guard.check(number)
         async with self.ctx.store.db.reader() as c:
             case = await sql.by_number(c, number)
-            if case is None or not hmac.compare_digest(case.id_masked[-4:].upper(), suffix):
-                raise _not_found()
-            return await self._view(c, case.id)
+            if case is not None and hmac.compare_digest(case.id_masked[-4:].upper(), suffix):
+                return await self._view(c, case.id)
+        await self.guard.missed(number)
+        raise _not_found()
 
     async def mine(self, citizen: Citizen) -> list[CaseView]:
         async with self.ctx.store.db.reader() as c:
@@ -63,6 +93,7 @@ class CaseQuery:
         tasks = await sql.tasks_of(c, case_id)
         timeline = await sql.timeline(c, case_id, public=True)
         info = await self.ctx.hall(case.hall_id)
-        matter = await self.matters.matter(case.hall_id, case.matter, include_disabled=True)
+        matter = await self.matters.matter(case.hall_id, case.matter, include_disabled=True,
+                                           conn=c)  # fmt: skip
         today = info.clock.business_day(self.ctx.clock())
         return CaseView(case, matter, tasks, clock_of(info, case, tasks, today), timeline)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import datetime, time
 
 from ..domain import case as cs
 from ..domain.case import OPEN_TASKS, REVIEWING, CaseState
@@ -45,18 +45,21 @@ async def sweep(ctx: Context, matters: Matters, hall_id: str, now: datetime) -> 
             after = replace(case, alert=clock.colour.value)
             await save_state(tx, after, tasks, clock)
             if after.alert != case.alert:
-                matter = await matters.matter(hall_id, case.matter, include_disabled=True)
+                matter = await matters.matter(hall_id, case.matter, include_disabled=True,
+                                              conn=tx.conn)  # fmt: skip
                 open_tasks = [t for t in tasks if t.state in OPEN_TASKS]
                 for t in open_tasks:
                     emit_task(tx, "deadline", t, after, matter, clock)
                 changed += len(open_tasks)
         await ctx.publish_all(tx.events)
-    return changed + await _archive(ctx, hall_id, now, today)
+    # Closed on an earlier business day: by the local midnight that began today.
+    midnight = datetime.combine(today, time(0), tzinfo=info.clock.tz)
+    return changed + await _archive(ctx, hall_id, now, midnight)
 
 
-async def _archive(ctx: Context, hall_id: str, now: datetime, today: date) -> int:
+async def _archive(ctx: Context, hall_id: str, now: datetime, before: datetime) -> int:
     async with ctx.store.db.reader() as c:
-        ids = await sql.closed_before(c, hall_id, today, BATCH)
+        ids = await sql.closed_before(c, hall_id, before, BATCH)
     if not ids:
         return 0
     async with ctx.store.write(hall_id, now) as tx:

@@ -74,7 +74,8 @@ class CaseTasks:
             if case.state not in cs.REVIEWING:
                 raise Conflict("case_not_in_review", "the case is no longer in review",
                                "该办件已不在审批中")  # fmt: skip
-            matter = await self.matters.matter(case.hall_id, case.matter, include_disabled=True)
+            matter = await self.matters.matter(case.hall_id, case.matter, include_disabled=True,
+                                               conn=tx.conn)  # fmt: skip
             tasks = await sql.tasks_of(tx.conn, case.id)
             mine = next(t for t in tasks if t.id == task_id)
             changed = self._apply(mine, actor, action, text, tx, today)
@@ -118,16 +119,19 @@ class CaseTasks:
         wanted = cs.review_state(case, tasks)
         if wanted is case.state:
             return case, tasks
-        after = cs.move(case, wanted)
-        log.append(entry(tx, None, wanted.value, case, after))
-        if wanted in (CaseState.APPROVED, CaseState.APPROVED_WITH_WAIVER, CaseState.REJECTED):
-            if wanted is CaseState.REJECTED:
-                reasons = "；".join(t.note or "" for t in tasks if t.state is TaskState.REJECTED)
-                after = cs.move(case, wanted, reasons=reasons)
-                tasks = [cs.cancel(t, tx.now, today) for t in tasks]
-            decided = cs.move(after, CaseState.RESULT_READY, decided_at=tx.now)
-            log.append(entry(tx, None, "result_ready", after, decided))
-            after = decided
+        decided = wanted in (CaseState.APPROVED, CaseState.APPROVED_WITH_WAIVER,
+                             CaseState.REJECTED)  # fmt: skip
+        after = cs.move(case, wanted, outcome=wanted.value if decided else case.outcome)
+        if wanted is CaseState.REJECTED:
+            reasons = "；".join(t.note or "" for t in tasks if t.state is TaskState.REJECTED)
+            after = cs.move(case, wanted, reasons=reasons, outcome=wanted.value)
+            tasks = [cs.cancel(t, tx.now, today) for t in tasks]
+        log.append(entry(tx, None, wanted.value, case, after,
+                         after.reasons if wanted is CaseState.REJECTED else None))  # fmt: skip
+        if decided:
+            ready = cs.move(after, CaseState.RESULT_READY, decided_at=tx.now)
+            log.append(entry(tx, None, "result_ready", after, ready))
+            after = ready
         return after, tasks
 
     async def inbox(self, actor: Actor, view: str = "open") -> list[InboxItem]:
@@ -149,11 +153,14 @@ class CaseTasks:
             if view == "overdue":
                 rows = await sql.inbox(c, department, overdue_before=bound, limit=INBOX_LIMIT)
             elif view == "due_soon":
-                rows = await sql.inbox(c, department, due_by=bound + timedelta(days=7),
+                # Loose: one working day ahead can be 10 calendar days before a long
+                # holiday (春节); the colour below decides.
+                rows = await sql.inbox(c, department, due_by=bound + timedelta(days=31),
                                        limit=INBOX_LIMIT)  # fmt: skip
             else:
                 rows = await sql.inbox(c, department, limit=INBOX_LIMIT)
         out = []
+        names: dict[tuple[str, str], str] = {}
         for r in rows:
             info = await self.ctx.hall(r.task.hall_id)
             cal = info.clock.calendar
@@ -170,9 +177,10 @@ class CaseTasks:
                 continue
             if view == "due_soon" and clock.colour is not deadline.Colour.YELLOW:
                 continue
-            matter = await self.matters.matter(r.case.hall_id, r.case.matter,
-                                               include_disabled=True)  # fmt: skip
-            out.append(InboxItem(r.task, r.case, matter.name, clock))
+            key = (r.case.hall_id, r.case.matter)
+            if key not in names:  # one read per matter, not per row
+                names[key] = (await self.matters.matter(*key, include_disabled=True)).name
+            out.append(InboxItem(r.task, r.case, names[key], clock))
         return out
 
 
@@ -180,6 +188,7 @@ def item_dict(i: InboxItem) -> dict[str, object]:
     """An inbox row as the console shows it (the API and the dept topic's snapshot)."""
     return {
         "task": i.task.id, "case": i.case.id, "number": i.case.number, "matter": i.case.matter,
+        "department": i.task.department,
         "matter_name": i.matter_name, "applicant": i.case.name_masked,
         "state": i.task.state.value, "case_state": i.case.state.value, "lead": i.task.lead,
         "officer": i.task.officer_name, **i.clock.as_dict(),

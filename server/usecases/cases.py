@@ -9,16 +9,20 @@ together. On acceptance every approving department gets its task at once.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from ..domain import case as cs
 from ..domain import identity
+from ..domain.application import Upload
 from ..domain.case import Case, CaseState, Task
-from ..domain.errors import Conflict, InvalidInput
+from ..domain.errors import Conflict, InvalidInput, OneWindowError
 from ..domain.matter import Matter
 from ..domain.model import Actor, TicketState
+from ..store import applications_sql
 from ..store import cases_sql as sql
+from ..store.db import UniqueViolation
 from ..store.tx import Tx
 from . import case_messages as messages
 from .case_parts import (
@@ -27,6 +31,7 @@ from .case_parts import (
     clock_of,
     emit_task,
     entry,
+    key_share,
     require_hall_staff,
     require_may_see,
     save_state,
@@ -85,6 +90,7 @@ class CaseView:
     tasks: list[Task]
     clock: Clock
     timeline: list[sql.LogEntry] = field(default_factory=list)
+    uploads: list[Upload] = field(default_factory=list)  # applied online: the materials
 
 
 def text_field(value: str | None, limit: int, name: str, zh: str, *, required: bool) -> str | None:
@@ -98,6 +104,24 @@ def text_field(value: str | None, limit: int, name: str, zh: str, *, required: b
     return v or None
 
 
+@contextmanager
+def at_field(path: str) -> Iterator[None]:
+    """Errors raised inside name the request field they are about (a form shows them there)."""
+    try:
+        yield
+    except OneWindowError as err:
+        err.field = path
+        raise
+
+
+def number_prefix(region_code: str | None, hall_id: str) -> str:
+    """The 受理编号's first part: the hall's region code (行政区划代码), else its id made
+    to fit the number's pattern (letters and digits, at most 16)."""
+    if region_code:
+        return region_code
+    return "".join(ch for ch in hall_id.upper() if ch.isascii() and ch.isalnum())[:16] or "H"
+
+
 class Cases:
     def __init__(self, ctx: Context, matters: Matters) -> None:
         self.ctx = ctx
@@ -109,17 +133,16 @@ class Cases:
             raise InvalidInput("decision_invalid", "decision: accept, correction or refuse",
                                "请选择受理、一次性告知或不予受理", field="decision")  # fmt: skip
         info = await self.ctx.hall(req.hall)
-        matter = await self.matters.matter(req.hall, req.matter)
+        with at_field("matter"):
+            matter = await self.matters.matter(req.hall, req.matter)
         now = self.ctx.clock()
         today = info.clock.business_day(now)
         a = req.applicant
         name = text_field(a.name, MAX_NAME, "name", "申请人姓名", required=True) or ""
-        try:
+        with at_field("applicant.id_number"):
             id_number = identity.validate_id_number(a.id_number, today)
-        except InvalidInput as err:
-            err.field = "applicant.id_number"
-            raise
-        phone = identity.validate_phone(a.phone) if a.phone else None
+        with at_field("applicant.phone"):
+            phone = identity.validate_phone(a.phone) if a.phone else None
         address = text_field(a.address, MAX_ADDRESS, "address", "地址", required=False)
         marks = cs.checklist(matter, req.materials)
         reason = cs.reason_text(req.reason, required=req.decision == "refuse")
@@ -127,12 +150,18 @@ class Cases:
                                            "phone": phone, "address": address}  # fmt: skip
         collector_fp = collector_masked = None
         if req.collector is not None:
-            cid = identity.validate_id_number(req.collector.id_number, today)
-            cname = text_field(req.collector.name, MAX_NAME, "name", "代领人姓名", required=True)
+            with at_field("collector.id_number"):
+                cid = identity.validate_id_number(req.collector.id_number, today)
+            with at_field("collector.name"):
+                cname = text_field(req.collector.name, MAX_NAME, "name", "代领人姓名",
+                                   required=True)  # fmt: skip
             collector_fp = identity.fingerprint(self.ctx.secret, cid)
             collector_masked = f"{identity.mask_name(cname or '')} {identity.mask_id_number(cid)}"
             personal["collector"] = f"{cname} {cid}"
         async with self.ctx.store.write(req.hall, now) as tx:
+            # Held against a concurrent delete until this case (which names it) commits.
+            matter = await self.matters.matter(req.hall, req.matter, conn=tx.conn,
+                                               lock=key_share(tx))  # fmt: skip
             if req.ticket is not None:
                 ticket = await tx.ticket(req.ticket)
                 if ticket is None or ticket.state is not TicketState.SERVING:
@@ -154,7 +183,7 @@ class Cases:
         inside the caller's transaction: at the window, or from an online application."""
         today = info.clock.business_day(tx.now)
         n = await sql.next_number(tx.conn, info.hall.id, today)
-        region = info.hall.region_code or info.hall.id.upper()
+        region = number_prefix(info.hall.region_code, info.hall.id)
         id_number = new.personal["id_number"] or ""
         name = new.personal["name"] or ""
         phone = new.personal.get("phone")
@@ -170,7 +199,12 @@ class Cases:
             collector_fingerprint=new.collector_fp, collector_masked=new.collector_masked,
             application_id=new.application_id,
         )  # fmt: skip
-        await sql.insert_case(tx.conn, tx.sealer, case, new.personal, new.owner_fp)
+        try:
+            await sql.insert_case(tx.conn, tx.sealer, case, new.personal, new.owner_fp)
+        except UniqueViolation:
+            raise Conflict("case_number_taken", f"case number {case.number} is another hall's:"
+                           " give this hall a region code of its own", f"受理编号 {case.number} "
+                           "已被其他大厅使用：请管理员为本大厅设置唯一的行政区划代码") from None  # fmt: skip
         log = [entry(tx, actor, "received", None, case,
                      "网上申报" if new.channel == "online" else None)]  # fmt: skip
         view = await self._decide(tx, info, actor, case, new.matter, new.marks, decision,
@@ -196,7 +230,8 @@ class Cases:
         today = info.clock.business_day(now)
         async with self.ctx.store.write(hall_id, now) as tx:
             case = await self._locked(tx, case_id)
-            matter = await self.matters.matter(hall_id, case.matter, include_disabled=True)
+            matter = await self.matters.matter(hall_id, case.matter, include_disabled=True,
+                                               conn=tx.conn)  # fmt: skip
             if case.state not in cs.UNDECIDED:
                 raise Conflict("case_decided", "a decided case cannot be withdrawn",
                                "办件已作出决定，不能撤回")  # fmt: skip
@@ -219,10 +254,13 @@ class Cases:
             tasks = await sql.tasks_of(c, case_id)
             require_may_see(actor, case, tasks)
             timeline = await sql.timeline(c, case_id, public=False)
+            uploads = await applications_sql.files(c, case.application_id) \
+                if case.application_id else []  # fmt: skip
         info = await self.ctx.hall(case.hall_id)
         matter = await self.matters.matter(case.hall_id, case.matter, include_disabled=True)
         today = info.clock.business_day(self.ctx.clock())
-        return CaseView(case, matter, tasks, clock_of(info, case, tasks, today), timeline)
+        return CaseView(case, matter, tasks, clock_of(info, case, tasks, today), timeline,
+                        uploads)  # fmt: skip
 
     async def find(self, actor: Actor, hall_id: str, number: str) -> CaseView:
         """A case of the hall by its exact 受理编号: the citizen brings the number back to a
@@ -261,7 +299,8 @@ class Cases:
         now = self.ctx.clock()
         async with self.ctx.store.write(hall_id, now) as tx:
             case = await self._locked(tx, case_id)
-            matter = await self.matters.matter(hall_id, case.matter, include_disabled=True)
+            matter = await self.matters.matter(hall_id, case.matter, include_disabled=True,
+                                               conn=tx.conn)  # fmt: skip
             marks = cs.checklist(matter, materials) if materials is not None else case.checklist
             view = await self._decide(tx, info, actor, case, matter, dict(marks), decision,
                                       text, [])  # fmt: skip

@@ -104,11 +104,18 @@ class Matters:
 
     # --- for other use cases (intake) ------------------------------------------------
 
-    async def matter(self, hall_id: str, code: str, *, include_disabled: bool = False) -> Matter:
+    async def matter(self, hall_id: str, code: str, *, include_disabled: bool = False,
+                     conn: Conn | None = None, lock: str = "") -> Matter:  # fmt: skip
         """The matter as stored now (no cache); NotFound unknown_matter if there is none,
-        or if it is disabled and ``include_disabled`` is not set."""
-        async with self.ctx.store.db.reader() as c:
-            found = await sql.get(c, hall_id, code)
+        or if it is disabled and ``include_disabled`` is not set.
+
+        Inside a transaction (or a reader) pass its ``conn``: taking a second pooled
+        connection while holding one lets a busy pool deadlock on itself."""
+        if conn is not None:
+            found = await sql.get(conn, hall_id, code, lock=lock)
+        else:
+            async with self.ctx.store.db.reader() as c:
+                found = await sql.get(c, hall_id, code)
         if found is None or not (found.enabled or include_disabled):
             raise unknown_matter(code)
         return found

@@ -4,6 +4,7 @@ the applicant or an authorised collector, or mails it."""
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 
 from ..domain import case as cs
@@ -13,13 +14,15 @@ from ..domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLim
 from ..domain.model import Actor, Channel
 from ..store import cases_sql as sql
 from .case_parts import audit_case, clock_of, entry, require_hall_staff, save_state, unknown_case
-from .cases import CaseView
+from .case_query import SuffixGuard, check_suffix
+from .cases import CaseView, at_field
 from .context import Context
 from .matters import Matters
 from .ratelimit import Limit, RateLimiter
 from .tickets import IssueRequest, Tickets, TicketView
 
-PICKUP_LOOKUP_LIMIT = Limit(30, 600)  # per kiosk or phone address: against enumeration
+# Per client address: a hall's kiosks may share one, so as generous as check-in's.
+PICKUP_LOOKUP_LIMIT = Limit(120, 600)
 MAX_TRACKING = 40
 
 
@@ -42,9 +45,11 @@ class Pickup:
         self.matters = matters
         self.tickets = tickets
         self.limiter = limiter
+        self.guard = SuffixGuard(limiter)
 
-    async def take_ticket(self, hall_id: str, number: str | None, id_number: str | None,
-                          channel: Channel, client: str) -> PickupTicket:  # fmt: skip
+    async def take_ticket(self, hall_id: str, number: str | None, id_suffix: str | None,
+                          id_number: str | None, channel: Channel,
+                          client: str) -> PickupTicket:  # fmt: skip
         """A ticket for the pickup service of the results waiting for one person."""
         if not await self.limiter.hit(f"pickup:{client}", PICKUP_LOOKUP_LIMIT):
             raise RateLimited("rate_limited", "too many lookups; ask the hall staff",
@@ -53,8 +58,14 @@ class Pickup:
         today = info.clock.business_day(self.ctx.clock())
         async with self.ctx.store.db.reader() as c:
             if number:
+                # The number alone is guessable: with it, the ID's last 4, as the status query.
+                suffix = check_suffix(id_suffix or "")
+                await self.guard.check(number)
                 case = await sql.by_number(c, number.strip().upper())
-                if case is None or case.hall_id != hall_id or case.state is not CaseState.RESULT_READY:
+                if (case is None or case.hall_id != hall_id
+                        or case.state is not CaseState.RESULT_READY
+                        or not hmac.compare_digest(case.id_masked[-4:].upper(), suffix)):  # fmt: skip
+                    await self.guard.missed(number)
                     raise _nothing_ready()
                 # Opened to fingerprint-match the ticket to its cases, not shown to anyone.
                 id_number = (await sql.personal(c, self.ctx.store.sealer, case.id))["id_number"]
@@ -66,7 +77,7 @@ class Pickup:
                     raise
             else:
                 raise InvalidInput("pickup_key_required", "give the case number or an ID number",
-                                   "请输入受理编号或身份证号")  # fmt: skip
+                                   "请输入受理编号或身份证号", field="number")  # fmt: skip
             assert id_number is not None
             ready = await sql.ready_for(c, hall_id, identity.fingerprint(self.ctx.secret, id_number))
         if not ready:
@@ -88,7 +99,9 @@ class Pickup:
                 raise NotFound("unknown_ticket", "no such ticket", "没有找到该号票")
             fp = ticket.id_fingerprint
         elif id_number:
-            fp = identity.fingerprint(self.ctx.secret, identity.validate_id_number(id_number, today))
+            with at_field("id_number"):
+                fp = identity.fingerprint(self.ctx.secret,
+                                          identity.validate_id_number(id_number, today))  # fmt: skip
         else:
             fp = None
         if fp is None:
@@ -98,7 +111,8 @@ class Pickup:
             out = []
             for case in found:
                 tasks = await sql.tasks_of(c, case.id)
-                matter = await self.matters.matter(hall_id, case.matter, include_disabled=True)
+                matter = await self.matters.matter(hall_id, case.matter, include_disabled=True,
+                                                   conn=c)  # fmt: skip
                 out.append(CaseView(case, matter, tasks, clock_of(info, case, tasks, today)))
         return out
 
@@ -123,8 +137,9 @@ class Pickup:
             if not collector_id:
                 raise InvalidInput("collector_required", "the collector's ID number is needed",
                                    "请输入领取人的身份证号", field="collector_id")  # fmt: skip
-            fp = identity.fingerprint(self.ctx.secret,
-                                      identity.validate_id_number(collector_id, today))  # fmt: skip
+            with at_field("collector_id"):
+                fp = identity.fingerprint(self.ctx.secret,
+                                          identity.validate_id_number(collector_id, today))  # fmt: skip
         async with self.ctx.store.write(found.hall_id, now) as tx:
             case = await sql.get(tx.conn, case_id, lock=tx.dialect.for_update)
             assert case is not None
@@ -137,7 +152,7 @@ class Pickup:
                 raise Forbidden("collector_mismatch", "the ID number is neither the applicant's "
                                 "nor an authorised collector's",
                                 "身份证号与申请人或授权代领人不符，不能领取")  # fmt: skip
-            if case.waived and not waived_supplied:
+            if case.outcome == CaseState.APPROVED_WITH_WAIVER.value and not waived_supplied:
                 raise Conflict("waived_materials_due", "the waived (容缺) materials must be handed "
                                "in before the result", "请先收齐容缺受理时后补的材料",
                                field="waived_supplied")  # fmt: skip

@@ -91,8 +91,8 @@ class Staff:
             if await config_sql.department_use(tx.conn, dept_id):
                 raise Conflict(
                     "department_in_use",
-                    "windows or staff still belong to this department",
-                    "仍有窗口或工作人员属于该部门，无法删除",
+                    "windows, staff, matters or cases still name this department",
+                    "仍有窗口、工作人员、事项或办件属于该部门，无法删除",
                 )
             await config_sql.delete_department(tx.conn, dept_id)
             tx.audit(audit.record(actor, None, "config.department.deleted", dept_id,

@@ -136,7 +136,7 @@ ROWS: tuple[tuple[str, str, Cells], ...] = (
     ("POST", "/api/cases/{case}/pickup", INTAKE),
     ("POST", "/api/cases/{case}/mail", INTAKE),
     ("GET", "/api/halls/{hall}/cases", INTAKE),
-    ("GET", "/api/halls/{hall}/pickup", INTAKE),
+    ("POST", "/api/halls/{hall}/pickup", INTAKE),
     ("POST", "/api/halls/{hall}/pickup-tickets", PUBLIC),
     ("POST", "/api/case-status", PUBLIC),
     ("GET", "/api/citizen/cases", CITIZEN),

@@ -5,7 +5,6 @@ only to entitled staff, each view audited."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -65,7 +64,7 @@ async def test_apply_return_complete_accept(api: Api, gateway: FakeGateway, phon
     assert app["state"] == "draft" and app["reference"].startswith("YS")
     r = await _put(api, me, app["id"], "form", PDF, "申请书.pdf")
     assert r.status_code == 201, r.text
-    assert r.json()["digest"] == hashlib.sha256(PDF).hexdigest()
+    assert r.json()["digest"] == api.store.sealer.content_key(PDF)
     assert r.json()["content_type"] == "application/pdf"
     assert (await api.client.post(f"/api/applications/{app['id']}/submit", headers=me)).json()[
         "state"] == "submitted"
@@ -92,12 +91,15 @@ async def test_apply_return_complete_accept(api: Api, gateway: FakeGateway, phon
     assert [c["number"] for c in cases] == [case["number"]]
 
     # The files: to the hall's staff and the case's officers, audited; nobody else.
-    digest = hashlib.sha256(PNG).hexdigest()
+    digest = api.store.sealer.content_key(PNG)
     url = f"/api/applications/{app['id']}/files/{digest}"
     got = await api.client.get(url, headers=clerk)
     assert got.status_code == 200 and got.content == PNG
     assert got.headers["content-type"] == "image/png"
     officer = await api.login(next(iter(office.values())))
+    seen = (await api.client.get(f"/api/cases/{case['id']}", headers=officer)).json()
+    assert seen["application"] == app["id"]  # how an officer finds the uploads
+    assert {f["digest"] for f in seen["files"]} == {digest, api.store.sealer.content_key(PDF)}
     assert (await api.client.get(url, headers=officer)).status_code == 200
     async with api.store.db.reader() as c:
         views = await c.fetchval("SELECT count(*) FROM audit_log WHERE action ="

@@ -66,11 +66,17 @@ async def test_intake_to_pickup_over_http(api: Api, depts: dict[str, str]) -> No
 
     r = await api.client.post(f"/api/halls/{api.hall.id}/pickup-tickets",
                               json={"number": case["number"]})  # fmt: skip
+    assert r.status_code == 422 and r.json()["error"]["code"] == "id_suffix_invalid"
+    r = await api.client.post(f"/api/halls/{api.hall.id}/pickup-tickets",
+                              json={"number": case["number"], "id_suffix": "0000"})  # fmt: skip
+    assert r.status_code == 404 and r.json()["error"]["code"] == "no_result_ready"
+    r = await api.client.post(f"/api/halls/{api.hall.id}/pickup-tickets",
+                              json={"number": case["number"], "id_suffix": id_number(7)[-4:]})
     assert r.status_code == 201, r.text
     assert r.json()["ticket"]["service"] == "B"
     assert r.json()["cases"] == [{"number": case["number"], "matter_name": "食品经营许可证核发"}]
-    ready = await api.client.get(f"/api/halls/{api.hall.id}/pickup", headers=clerk,
-                                 params={"ticket": r.json()["ticket"]["id"]})  # fmt: skip
+    ready = await api.client.post(f"/api/halls/{api.hall.id}/pickup", headers=clerk,
+                                  json={"ticket": r.json()["ticket"]["id"]})  # fmt: skip
     assert [c["id"] for c in ready.json()["cases"]] == [case["id"]]
     r = await api.client.post(f"/api/cases/{case['id']}/pickup", headers=clerk,
                               json={"collector_id": id_number(7)})  # fmt: skip

@@ -697,16 +697,16 @@ async def _find_case(w: Walk, who: Who) -> httpx.Response:
     return await w.call("GET", f"/api/halls/{w.hall}/cases", who, params={"number": number})
 
 
-@cell("GET", "/api/halls/{hall}/pickup")
+@cell("POST", "/api/halls/{hall}/pickup")
 async def _ready(w: Walk, who: Who) -> httpx.Response:
-    return await w.call("GET", f"/api/halls/{w.hall}/pickup", who)
+    return await w.call("POST", f"/api/halls/{w.hall}/pickup", who, {})
 
 
 @cell("POST", "/api/halls/{hall}/pickup-tickets")
 async def _pickup_ticket(w: Walk, who: Who) -> httpx.Response:
     case = await _case(w, "result_ready")
     return await w.call("POST", f"/api/halls/{w.hall}/pickup-tickets", who,
-                        {"number": case["number"]})  # fmt: skip
+                        {"number": case["number"], "id_suffix": case["id_number"][-4:]})
 
 
 @cell("POST", "/api/case-status")

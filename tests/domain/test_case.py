@@ -392,7 +392,12 @@ def test_a_task_is_frozen() -> None:
         t.state = TaskState.CLAIMED  # type: ignore[misc]
 
 
-@pytest.mark.parametrize("op", [op for op in TASK_OPS if op != "cancel"])
+# A colleague may hand a held task back to the inbox or restart its clock (its holder may
+# be away); deciding, stopping and claiming stay with the holder.
+COLLEAGUE_OPS = ("cancel", "release", "resume")
+
+
+@pytest.mark.parametrize("op", [op for op in TASK_OPS if op not in COLLEAGUE_OPS])
 @pytest.mark.parametrize("state", [TaskState.CLAIMED, *sorted(cs.STOPPED_TASKS)])
 def test_another_officer_cannot_act_on_a_held_task(op: str, state: TaskState) -> None:
     held = make_task(state, officer_id=O2, officer_name="李强")
@@ -400,6 +405,15 @@ def test_another_officer_cannot_act_on_a_held_task(op: str, state: TaskState) ->
         TASK_OPS[op][0](held)
     assert exc.value.code == "task_claimed"
     assert "李强" in exc.value.message_zh and "李强" in exc.value.message
+
+
+def test_a_colleague_releases_or_resumes_a_held_task() -> None:
+    claimed = make_task(TaskState.CLAIMED, officer_id=O2, officer_name="李强")
+    assert cs.release(claimed, O1).state is TaskState.PENDING
+    stopped = cs.stop(claimed, O2, True, "补正", date(2026, 11, 25))
+    resumed = cs.resume(stopped, O1, date(2026, 11, 27))
+    assert resumed.state is TaskState.CLAIMED and resumed.officer_id == O2  # still its holder
+    assert resumed.stops[-1].end == date(2026, 11, 27)
 
 
 @pytest.mark.parametrize("op", [op for op in TASK_OPS if op not in ("cancel", "resume")])

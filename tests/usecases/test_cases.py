@@ -130,7 +130,11 @@ async def test_parallel_approval_then_pickup(office: Office, desk: Desk, store: 
     assert sms == ["case_accepted", "case_result_ready"]
 
     # The citizen takes a pickup ticket by the case number; the clerk sees the result.
-    got = await office.pickup.take_ticket(office.hall.id, v.case.number, None, Channel.KIOSK, "k")
+    with pytest.raises(NotFound):  # the number alone is not enough: a stranger could guess it
+        await office.pickup.take_ticket(office.hall.id, v.case.number, "1234", None,
+                                        Channel.KIOSK, "k")  # fmt: skip
+    got = await office.pickup.take_ticket(office.hall.id, v.case.number, id_number(1)[-4:],
+                                          None, Channel.KIOSK, "k")  # fmt: skip
     assert got.view.ticket.service == "B" and [c.number for c in got.cases] == [v.case.number]
     clerk = office.hall.clerk(1)
     ready = await office.pickup.ready(clerk, office.hall.id, got.view.ticket.id, None)
@@ -280,3 +284,49 @@ async def test_two_departments_approving_at_once_settle_the_case_once(
         n = await c.fetchval("SELECT count(*) FROM outbox WHERE hall_id = $1"
                              " AND template = 'case_result_ready'", office.hall.id)  # fmt: skip
     assert n == 1
+
+
+async def test_wrong_suffixes_lock_a_number_for_the_day_known_or_not(office: Office) -> None:
+    from server.domain.errors import RateLimited
+
+    v = await office.cases.intake(office.hall.clerk(1), office.intake())
+    for number in (v.case.number, "H1-20261125-9999"):
+        for n in range(10):
+            with pytest.raises(NotFound):
+                await office.query.status(number, f"{n:04d}"[-4:], f"client-{n}")
+        with pytest.raises(RateLimited) as err:  # from yet another address, the right suffix
+            await office.query.status(number, id_number(1)[-4:], "client-x")
+        assert err.value.code == "case_query_locked"
+
+
+async def test_a_case_is_archived_the_day_after_it_closed_not_after_it_came(
+    office: Office, clock: FakeClock
+) -> None:
+    from server.usecases import case_sweep
+
+    v = await office.cases.intake(office.hall.clerk(1), office.intake())
+    for t in v.tasks:
+        await office.tasks.act(office.officers[t.department], t.id, "claim", None)
+        await office.tasks.act(office.officers[t.department], t.id, "approve", None)
+    clock.advance(days=2)  # received Wednesday, handed out Friday
+    await office.pickup.hand_out(office.hall.clerk(1), v.case.id, id_number(1), False)
+    clock.advance(minutes=1)
+    assert await case_sweep.sweep(office.tasks.ctx, office.matters, office.hall.id, clock.now) == 0
+    status = await office.query.status(v.case.number, id_number(1)[-4:], "phone")
+    assert status.case.state is CaseState.PICKED_UP
+    clock.advance(days=1)
+    assert await case_sweep.sweep(office.tasks.ctx, office.matters, office.hall.id, clock.now) == 1
+
+
+async def test_a_rejection_is_told_and_needs_no_waived_materials(office: Office) -> None:
+    v = await office.cases.intake(office.hall.clerk(1), office.intake(
+        materials={"form": "received", "licence": "waived"}))
+    lead = v.tasks[0]
+    officer = office.officers[lead.department]
+    await office.tasks.act(officer, lead.id, "claim", None)
+    done = await office.tasks.act(officer, lead.id, "reject", "经营场所不符合要求")
+    assert done.case.state is CaseState.RESULT_READY and done.case.outcome == "rejected"
+    status = await office.query.status(v.case.number, id_number(1)[-4:], "phone")
+    assert status.case.outcome == "rejected" and status.case.reasons == "经营场所不符合要求"
+    out = await office.pickup.hand_out(office.hall.clerk(1), v.case.id, id_number(1), False)
+    assert out.case.state is CaseState.PICKED_UP  # a refusal is handed out without them

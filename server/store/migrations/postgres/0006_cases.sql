@@ -50,6 +50,7 @@ CREATE TABLE cases (
     decided_at      timestamptz,
     closed_at       timestamptz,
     reasons         text,
+    outcome         text,                     -- approved | approved_with_waiver | rejected
     tracking_no     text,
     alert           text NOT NULL DEFAULT 'green',
     FOREIGN KEY (hall_id, matter) REFERENCES matters (hall_id, code)
