@@ -142,8 +142,21 @@ function renderMaterials(desk, v, t) {
       h("span", { class: "name" }, m.name,
         m.required === null ? null
           : h("span", { class: "tag" }, t(m.required ? "materials.required" : "materials.optional")),
-        m.copies ? h("span", { class: "tag" }, t("materials.copies", { n: m.copies })) : null));
+        m.copies ? h("span", { class: "tag" }, t("materials.copies", { n: m.copies })) : null),
+      ...fileButtons(desk, v, m.key, t));
   }));
+}
+
+// Applied online: each uploaded file of the material opens in a tab (audited).
+function fileButtons(desk, v, key, t) {
+  const files = (v.files || []).filter((f) => f.material === key);
+  if (!files.length || !v.application) return [];
+  const error = h("span", { class: "file-error", role: "alert" });
+  return [h("span", { class: "files" }, ...files.map((f) => h("button", {
+    type: "button", class: "quiet file", title: t("materials.file_audit"),
+    onclick: () => desk.app.openFile(v.application, f.digest).then(
+      () => setText(error, ""), (err) => setText(error, desk.app.errorText(err))),
+  }, t("materials.file", { name: f.name, kb: Math.max(1, Math.round(f.size / 1024)) }))), error)];
 }
 
 function renderTasks(desk, v, t) {

@@ -43,6 +43,24 @@ class DeptConsole {
       idempotent: method === "POST" });
   }
 
+  // An uploaded material of an online application, in a tab of its own. The tab is opened
+  // inside the click (no popup blocker) and given the file once it is fetched with the
+  // token; the server audits every such view.
+  async openFile(appId, digest) {
+    const tab = window.open("", "_blank");
+    try {
+      const r = await fetch(`/api/applications/${encodeURIComponent(appId)}/files/${digest}`,
+        { headers: { authorization: `Bearer ${this.session.token}` } });
+      if (!r.ok) throw await r.json().then((b) => b.error, () => ({ message_zh: String(r.status) }));
+      const url = URL.createObjectURL(await r.blob());
+      if (tab) tab.location = url;
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    } catch (err) {
+      if (tab) tab.close();
+      throw err;
+    }
+  }
+
   // --- start, sign-in ----------------------------------------------------------------
 
   boot() {

@@ -25,7 +25,7 @@ def view_dict(v: CaseView, *, public: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": c.id, "number": c.number, "hall": c.hall_id, "matter": c.matter,
         "matter_name": v.matter.name, "state": c.state.value, "state_zh": cs.CASE_ZH[c.state],
-        "outcome": c.outcome,
+        "outcome": c.outcome, "channel": c.channel,
         "business_day": c.business_day.isoformat(), "applicant": c.name_masked,
         "id_masked": c.id_masked, "created_at": c.created_at.isoformat(),
         "accepted_at": c.accepted_at.isoformat() if c.accepted_at else None,

@@ -114,6 +114,7 @@ class CaseOut(BaseModel):
     outcome: Literal["approved", "approved_with_waiver", "rejected"] | None = Field(
         default=None, description="the decision, once made (kept through pickup and archive)")
     business_day: str
+    channel: Literal["window", "online"] = Field(description="taken in at a window or applied online")
     applicant: str = Field(description="masked name")
     id_masked: str
     created_at: str

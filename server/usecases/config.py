@@ -77,7 +77,6 @@ class Config:
             raise Conflict("hall_exists", f"hall {h.id} exists", f"大厅 {h.id} 已存在", field="id")
         try:
             async with self.ctx.store.write(h.id, self.ctx.clock()) as tx:
-                await _region_free(tx, h.id, h.region_code)
                 await config_sql.insert_hall(tx.conn, h, tx.now)
                 tx.audit(audit.record(actor, h.id, "config.hall.created", h.id,
                                       after={**_hall_fields(h), "calendar": h.calendar}))  # fmt: skip
@@ -99,8 +98,6 @@ class Config:
         async with self.ctx.store.write(hall_id, self.ctx.clock()) as tx:
             before = await self._locked_hall(tx, hall_id)
             after = replace(before, **clean)
-            if after.region_code != before.region_code:
-                await _region_free(tx, hall_id, after.region_code)
             await config_sql.save_hall(tx.conn, after)
             tx.audit(audit.record(actor, hall_id, "config.hall.updated", hall_id,
                                   **audit.changes(_hall_fields(before), _hall_fields(after))))  # fmt: skip
@@ -302,15 +299,3 @@ def _number_taken(number: int) -> Conflict:
         field="number",
     )
 
-
-async def _region_free(tx: Tx, hall_id: str, region_code: str | None) -> None:
-    """A region code begins every 受理编号 of its hall: two halls cannot share one."""
-    if region_code is None:
-        return
-    other = await tx.conn.fetchval(
-        "SELECT id FROM halls WHERE region_code = $1 AND id <> $2", region_code, hall_id
-    )
-    if other is not None:
-        raise Conflict("region_code_taken", f"hall {other} already has region code {region_code}",
-                       f"行政区划代码 {region_code} 已被大厅 {other} 使用（受理编号以它开头，须唯一）",
-                       field="region_code")  # fmt: skip

@@ -247,7 +247,8 @@ async def test_intake_notice_return_and_pickup(
     assert (await approve_all(http, officers, found["id"]))["state"] == "result_ready"
 
     # --- pickup at another window ---------------------------------------------------------
-    taken = await http.post(f"/api/halls/{web_hall.id}/pickup-tickets", {"number": number})
+    taken = await http.post(f"/api/halls/{web_hall.id}/pickup-tickets",
+                            {"number": number, "id_suffix": APPLICANT[-4:]})
     assert taken["ticket"]["service"] == "D"
     async with console(browser, web_server.base_url) as p:
         page, kb = p.page, p.page.keyboard

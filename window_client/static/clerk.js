@@ -8,6 +8,7 @@
 // other services) shows at once and brings a fresh snapshot for the waiting counts;
 // a deleted window sends the clerk back to the window picker, saying why.
 
+import { CASE_OPS, CaseWork } from "./casework.js";
 import { $, secondsSince } from "./dom.js";
 import { allowed, renderDesk, tickDesk } from "./desk_view.js";
 import { pauseDialog, runDialog, transferDialog } from "./dialogs.js";
@@ -15,6 +16,7 @@ import { pauseDialog, runDialog, transferDialog } from "./dialogs.js";
 const KEYS = {
   f1: "call_next", " ": "call_next", r: "recall", n: "no_show", s: "start", f: "finish",
   t: "transfer", b: "call_back", p: "pause", u: "resume", o: "open",
+  i: "intake", h: "pickup", l: "lookup", w: "prereview",
 };
 const RELEASES = new Set(["ticket.finished", "ticket.no_show", "ticket.transferred"]);
 const CALLS = new Set(["ticket.called", "ticket.called_back"]);
@@ -36,6 +38,7 @@ export class ClerkDesk {
     this.error = null;           // {op, err}
     this.onKey = (e) => this.#key(e);
     this.refreshTimer = null;
+    this.cases = new CaseWork(this); // intake and pickup for the ticket being served
   }
 
   get busy() {
@@ -48,10 +51,13 @@ export class ClerkDesk {
       b.onclick = (e) => {
         // After a mouse click the keys keep their meaning (Space = call next), not "press again".
         if (e.detail > 0) b.blur();
+        // A case pane's button shows and hides it (its key, I or H, goes into it).
+        if (this.cases.pane && this.cases.pane === b.dataset.op) return this.cases.close();
         this.act(b.dataset.op);
       };
     }
     $("passed").onkeydown = (e) => this.#passedKey(e);
+    this.cases.start();
     this.ctx.socket.follow(this.topic);
     this.render();
   }
@@ -60,6 +66,7 @@ export class ClerkDesk {
     document.removeEventListener("keydown", this.onKey);
     clearTimeout(this.refreshTimer);
     if (this.expect) clearTimeout(this.expect.timer);
+    this.cases.stop();
     if (this.ctx.socket) this.ctx.socket.unfollow(this.topic);
   }
 
@@ -115,6 +122,7 @@ export class ClerkDesk {
     // Passed tickets of this window's services, passed or called back at any window.
     const d = ev.data || {};
     const win = this.st.win;
+    if (ev.type === "config.changed") this.cases.onConfig(); // a matter may have changed
     if (!win || !d.ticket) return;
     if (ev.type === "ticket.no_show" && d.window !== this.id && win.services.includes(d.service)) {
       this.#addPassed(d);
@@ -258,9 +266,15 @@ export class ClerkDesk {
     if (this.busy) return;
     if (!this.ctx.online) return this.fail(op, { key: "err.offline" });
     if (!this.ready || !allowed(op, this.st)) {
-      return this.fail(op, { key: "err.not_now", vars: { action: this.ctx.t(`op.${op}`) } });
+      const called = CASE_OPS.has(op) && op !== "pickup" && this.st.win && this.st.win.state === "serving";
+      return this.fail(op, called ? { key: "case.need_serving" }
+        : { key: "err.not_now", vars: { action: this.ctx.t(`op.${op}`) } });
     }
     this.error = null;
+    if (CASE_OPS.has(op)) {
+      this.render();
+      return this.cases.open(op);
+    }
     if (op === "transfer") return this.#transfer();
     if (op === "pause") return this.#pause();
     if (op === "call_back") return this.focusPassed();
@@ -339,6 +353,8 @@ export class ClerkDesk {
     if (document.querySelector("dialog[open]")) return;
     const tag = e.target.tagName;
     if (tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA") return;
+    // In the case panel the clerk is at a form: its buttons take the keys (Esc leaves it).
+    if (e.target.closest && e.target.closest("#casework")) return;
     const op = KEYS[e.key.toLowerCase()];
     if (!op) return;
     // Space on a focused button presses that button, as it always does.
@@ -351,6 +367,7 @@ export class ClerkDesk {
 
   render() {
     renderDesk(this);
+    this.cases.sync();
   }
 
   tick() {

@@ -16,6 +16,13 @@ export function allowed(op, st) {
     case "recall": case "no_show": case "start": return w.state === "serving" && cur === "called";
     case "finish": return w.state === "serving" && cur === "serving";
     case "transfer": return w.state === "serving" && !!cur;
+    // Case work: intake for the citizen being served; pickup too, or on demand (by ID
+    // number, e.g. to mail a result) while the window is free.
+    case "intake": case "lookup": return w.state === "serving" && cur === "serving";
+    case "pickup": return w.state === "open" || (w.state === "serving" && cur === "serving");
+    // Pre-review of online applications needs no citizen at the window: any time the
+    // window is staffed, paused (暂离) too.
+    case "prereview": return w.state !== "closed";
     default: return false;
   }
 }

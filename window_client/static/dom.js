@@ -42,6 +42,16 @@ export function reconcile(container, items, key, create, update) {
   }
 }
 
+// Enter in a long typed form goes on to the next field, as Tab does, rather than submit
+// it by its first button: the next visible enabled input or button after `el` (of a radio
+// group, the checked one).
+export function focusNext(form, el) {
+  const fields = [...form.querySelectorAll("input, textarea, button")]
+    .filter((x) => !x.disabled && x.offsetParent !== null && (x.type !== "radio" || x.checked));
+  const next = fields[fields.indexOf(el) + 1];
+  if (next) next.focus();
+}
+
 export function setText(el, text) {
   const s = text ?? "";
   if (el.textContent !== s) el.textContent = s;

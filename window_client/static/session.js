@@ -88,6 +88,25 @@ export async function api(method, path,
   }
 }
 
+// A file from a staff call (an uploaded material): its bytes as a Blob, or the ApiError
+// the server's JSON refusal stands for (a lost sign-in told as api() tells it).
+export async function apiBlob(path, { token }) {
+  let res;
+  try {
+    res = await fetch(path, { headers: { authorization: `Bearer ${token}` }, cache: "no-store" });
+  } catch {
+    throw new ApiError({ code: "network", key: "err.network" });
+  }
+  if (res.ok) return res.blob();
+  try {
+    await readReply(res); // throws: the answer is not ok
+  } catch (err) {
+    if (err.status === 401 && LOST.has(err.code)) sessionLost(token, err);
+    throw err;
+  }
+  throw new ApiError({ code: "bad_reply", key: "err.bad_reply", status: res.status });
+}
+
 // A reply's JSON, or the ApiError it stands for.
 export async function readReply(res) {
   let data = null;

@@ -1,6 +1,11 @@
 // The console's one catalog: every visible string, Chinese first, English beside it.
+import cases from "./strings_cases.js";
+import prereview from "./strings_prereview.js";
+
 export default {
   zh: {
+    ...cases.zh,
+    ...prereview.zh,
     "app.title": "一窗通 · 窗口工作台",
     "app.name": "一窗通",
     "app.console": "窗口工作台",
@@ -189,6 +194,8 @@ export default {
     "err.need_hall": "请输入大厅编号",
   },
   en: {
+    ...cases.en,
+    ...prereview.en,
     "app.title": "OneWindow · Window console",
     "app.name": "OneWindow",
     "app.console": "Window console",
