@@ -11,6 +11,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -115,6 +116,63 @@ async def test_demo_serves_a_ticket_end_to_end(demo_dir: Path, tmp_path: Path) -
     # `onewindow check` now finds a migrated database in this directory.
     done = _cli(demo_dir, "check")
     assert (done.returncode, done.stdout.strip()) == (0, "ok"), done.stdout + done.stderr
+
+
+async def test_a_newcomer_walks_a_case_from_intake_to_pickup_on_the_demo(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """The demo's catalog, departments and officers carry a case the whole way, at any
+    hour (staff issue at the window; kiosks keep the hall's hours)."""
+    srv = ServerProcess(env={}, cwd=demo_dir, log_path=tmp_path / "server.log", demo=True)
+    applicant = "11010519491231002X"
+    with srv:
+        async with httpx.AsyncClient(base_url=srv.base_url, timeout=10.0) as client:
+
+            async def as_(user: str) -> dict[str, str]:
+                r = await client.post("/api/auth/login",
+                                      json={"username": user, "password": "demo1234"})
+                assert r.status_code == 200, r.text
+                return {"Authorization": f"Bearer {r.json()['token']}"}
+
+            async def ok(method: str, url: str, who: dict[str, str], body: object = None) -> Any:
+                r = await client.request(method, url, headers=who, json=body)
+                assert r.status_code in (200, 201), (url, r.text)
+                return r.json()
+
+            async def serve(window: str, who: dict[str, str], service: str) -> str:
+                await ok("POST", f"/api/windows/{window}/open", who)
+                t = await ok("POST", "/api/halls/demo/tickets", who,
+                             {"service": service, "channel": "window", "id_number": applicant})
+                await ok("POST", f"/api/windows/{window}/call-next", who)
+                await ok("POST", f"/api/windows/{window}/start", who)
+                return str(t["id"])
+
+            intake = await as_("clerk5")
+            ticket = await serve("demo-w5", intake, "D")
+            case = await ok("POST", "/api/cases", intake, {
+                "hall": "demo", "matter": "SC-001", "ticket": ticket, "window": "demo-w5",
+                "applicant": {"name": "张小三", "id_number": applicant, "phone": "13800138000"},
+                "materials": {"application": "received", "operator_id": "received",
+                              "premises": "received"}})
+            assert case["number"].startswith("370102-") and case["state"] == "in_review"
+            for officer in ("officer1", "officer4"):  # 市场监管局 and 税务局, in parallel
+                who = await as_(officer)
+                inbox = await ok("GET", "/api/dept/tasks", who)
+                [task] = [t["task"] for t in inbox["tasks"] if t["case"] == case["id"]]
+                await ok("POST", f"/api/tasks/{task}/claim", who, {})
+                done = await ok("POST", f"/api/tasks/{task}/approve", who, {})
+            assert done["state"] == "result_ready"
+            pickup = await as_("clerk6")
+            ticket = await serve("demo-w6", pickup, "E")
+            ready = await ok("POST", "/api/halls/demo/pickup", pickup, {"ticket": ticket})
+            assert [c["number"] for c in ready["cases"]] == [case["number"]]
+            out = await ok("POST", f"/api/cases/{case['id']}/pickup", pickup,
+                           {"collector_id": applicant})
+            assert out["state"] == "picked_up"
+            status = await ok("POST", "/api/case-status", {},
+                              {"number": case["number"], "id_suffix": applicant[-4:]})
+            assert status["state"] == "picked_up" and status["applicant"] == "张*三"
+        assert srv.stop(timeout=10) == 0
 
 
 def test_sigterm_exits_with_code_zero(demo_dir: Path, tmp_path: Path) -> None:
