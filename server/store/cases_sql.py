@@ -145,15 +145,6 @@ async def ready_for(c: Conn, hall_id: str, fingerprint: str) -> list[Case]:
     return [_case(r) for r in found]
 
 
-async def of_person(c: Conn, fingerprint: str, limit: int = 50) -> list[Case]:
-    found = await c.fetch(
-        f"SELECT {_CASE_COLUMNS} FROM cases WHERE id_fingerprint = $1"
-        " ORDER BY created_at DESC LIMIT $2",
-        fingerprint, limit,
-    )  # fmt: skip
-    return [_case(r) for r in found]
-
-
 async def of_owner(c: Conn, owner_fp: str, limit: int = 50) -> list[Case]:
     found = await c.fetch(
         f"SELECT {_CASE_COLUMNS} FROM cases WHERE owner_fp = $1 ORDER BY created_at DESC LIMIT $2",

@@ -52,6 +52,22 @@ export function focusNext(form, el) {
   if (next) next.focus();
 }
 
+// The keys of a long form that is typed, not clicked through: Enter on a field goes on
+// to the next one (never submits); Ctrl+Enter runs the form's main action.
+export function typedFormKeys(form, accept) {
+  return (e) => {
+    if (e.key !== "Enter" || e.altKey || e.metaKey) return;
+    if (e.ctrlKey) {
+      e.preventDefault();
+      accept();
+      return;
+    }
+    if (e.target.tagName !== "INPUT") return;
+    e.preventDefault();
+    focusNext(form, e.target);
+  };
+}
+
 export function setText(el, text) {
   const s = text ?? "";
   if (el.textContent !== s) el.textContent = s;

@@ -10,7 +10,7 @@
 import { checkId, checkPhone } from "/static/common/idcheck.js";
 import { renderResult } from "./case_result.js";
 import { Checklist } from "./checklist.js";
-import { $, focusNext, setText } from "./dom.js";
+import { $, typedFormKeys, setText } from "./dom.js";
 import { FoundCase } from "./intake_found.js";
 import { MatterSearch } from "./matter_search.js";
 import { api } from "./session.js";
@@ -46,7 +46,7 @@ export class IntakePane {
       const value = e.submitter ? e.submitter.value : "accept";
       this.decide(value);
     };
-    form.onkeydown = (e) => this.#formKey(e);
+    form.onkeydown = typedFormKeys(form, () => this.decide("accept"));
     this.search.bind();
     $("matter-change").onclick = () => this.#unchoose();
     $("mat-all").onclick = () => this.checklist.setAll("received");
@@ -142,20 +142,6 @@ export class IntakePane {
     $("matter-q").focus();
     $("matter-q").select();
     this.search.run($("matter-q").value.trim());
-  }
-
-  // Enter goes to the next field (a form this long is typed, not clicked through);
-  // Ctrl+Enter accepts.
-  #formKey(e) {
-    if (e.key !== "Enter" || e.altKey || e.metaKey) return;
-    if (e.ctrlKey) {
-      e.preventDefault();
-      this.decide("accept");
-      return;
-    }
-    if (e.target.tagName !== "INPUT") return;
-    e.preventDefault();
-    focusNext($("intake-form"), e.target);
   }
 
   // --- deciding ---------------------------------------------------------------------

@@ -7,7 +7,7 @@
 
 import { renderResult } from "./case_result.js";
 import { Checklist } from "./checklist.js";
-import { $, focusNext, h, setText } from "./dom.js";
+import { $, typedFormKeys, h, setText } from "./dom.js";
 import { FileViewer } from "./prereview_files.js";
 import { api } from "./session.js";
 
@@ -36,7 +36,7 @@ export class Review {
       e.preventDefault();
       this.decide(e.submitter ? e.submitter.value : "accept");
     };
-    form.onkeydown = (e) => this.#formKey(e);
+    form.onkeydown = typedFormKeys(form, () => this.decide("accept"));
     $("pr-back").onclick = () => this.pane.back();
     $("pr-note").oninput = () => this.#noteError("");
   }
@@ -147,19 +147,6 @@ export class Review {
   }
 
   // --- deciding ----------------------------------------------------------------------
-
-  // Ctrl+Enter accepts; Enter on a mark goes on to the next material, never submits.
-  #formKey(e) {
-    if (e.key !== "Enter" || e.altKey || e.metaKey) return;
-    if (e.ctrlKey) {
-      e.preventDefault();
-      this.decide("accept");
-      return;
-    }
-    if (e.target.tagName !== "INPUT") return;
-    e.preventDefault();
-    focusNext($("pr-form"), e.target);
-  }
 
   async decide(kind) {
     const { ctx, app } = this;
