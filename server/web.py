@@ -26,6 +26,7 @@ from starlette.staticfiles import StaticFiles
 from . import qr
 from .api.state import public_base, state
 from .domain.errors import OneWindowError
+from .usecases.cases import number_prefix
 
 PAGES_PACKAGE = "onewindow_pages"
 FOLDERS = ("displays", "window_client", "admin", "web_common", "kiosk", "citizen", "dept_console")
@@ -120,8 +121,18 @@ class Pages:
             return self._missing(err)
         return self.render(template, 200, hall_id=hall_id, hall_name=info.hall.name, **extra)
 
+    async def _case_page(self, request: Request, template: str) -> Response:
+        # With the first part of the hall's 受理编号, which the citizen then need not type.
+        hall_id = request.path_params["hall"]
+        try:
+            info = await state(request).ctx.hall(hall_id)
+        except OneWindowError as err:
+            return self._missing(err)
+        return self.render(template, hall_id=hall_id, hall_name=info.hall.name,
+                           case_prefix=number_prefix(info.hall.region_code, hall_id))  # fmt: skip
+
     async def kiosk(self, request: Request) -> Response:
-        return await self._hall_page(request, "kiosk.html")
+        return await self._case_page(request, "kiosk.html")
 
     async def slip(self, request: Request) -> Response:
         """The printed ticket (80 mm): what the kiosk prints, with the QR to follow it."""
@@ -186,6 +197,20 @@ class Pages:
     async def mine(self, request: Request) -> Response:
         return self.render("me.html")
 
+    async def case_status(self, request: Request) -> Response:
+        # 办件查询: the number and the ID suffix go in a POST body, never in this address.
+        return await self._case_page(request, "case.html")
+
+    async def apply(self, request: Request) -> Response:
+        # 网上申报 of a matter; the page checks the matter and the sign-in itself.
+        return await self._hall_page(request, "apply.html", code=request.path_params["code"],
+                                     application="")  # fmt: skip
+
+    async def application(self, request: Request) -> Response:
+        # One of the citizen's applications: only the shell, read with their sign-in.
+        return self.render("apply.html", hall_id="", hall_name="", code="",
+                           application=request.path_params["application"])  # fmt: skip
+
     def _missing(self, err: OneWindowError) -> Response:
         # A database outage is no "not found": the page says so and asks to come back.
         status = err.status if err.status >= 500 else 404
@@ -205,6 +230,9 @@ class Pages:
             Route("/kiosk/{hall}/slip/{ticket}", self.slip, methods=["GET"]),
             Route("/m/me", self.mine, methods=["GET"]),
             Route("/m/ticket/{ticket}", self.follow, methods=["GET"]),
+            Route("/m/application/{application}", self.application, methods=["GET"]),
+            Route("/m/{hall}/case", self.case_status, methods=["GET"]),
+            Route("/m/{hall}/apply/{code}", self.apply, methods=["GET"]),
             Route("/m/{hall}/guide", self.guide, methods=["GET"]),
             Route("/m/{hall}/guide/{code}", self.matter, methods=["GET"]),
             Route("/m/{hall}/book", self.book, methods=["GET"]),

@@ -15,15 +15,16 @@ export class CitizenError extends Error {
   }
 }
 
-// One HTTP call, JSON in and out; a citizen's sign-in goes as "Authorization: Citizen …".
-export async function api(method, path, { body, citizen = null } = {}) {
+// One HTTP call, JSON in and out (or `raw`: a file sent as it is, the upload's body);
+// a citizen's sign-in goes as "Authorization: Citizen …".
+export async function api(method, path, { body, raw, citizen = null } = {}) {
   const headers = { accept: "application/json" };
   if (citizen) headers.authorization = `Citizen ${citizen}`;
   if (body !== undefined) headers["content-type"] = "application/json";
   let res;
   try {
     res = await fetch(path, {
-      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+      method, headers, body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
     });
   } catch {
     throw new CitizenError(0, { code: "network", key: "err.network" });

@@ -1,10 +1,12 @@
 // "我的" at /m/me: sign-in by mobile number and SMS code, then that number's appointments
-// (appts.js) and tickets of today; and, signed in or not, the tickets taken on this phone
+// (appts.js), tickets of today, cases and online applications (mycases.js); and, signed
+// in or not, the tickets taken on this phone
 // (kept in localStorage). A page that needs the sign-in sends the citizen here with
 // ?next=<its address>, and gets them back once signed in.
 import { api, describe, el, i18n, lang, session, t, tickets, wireLangSwitch } from "./common.js";
 import { clearAppointments, loadAppointments, setupAppointments } from "./appts.js";
 import { normalPhone } from "./idcheck.js";
+import { clearMyCases, loadMyCases } from "./mycases.js";
 
 const $ = (id) => document.getElementById(id);
 const S = { timer: null, listed: new Set() };
@@ -66,6 +68,7 @@ function nextPage() {
 
 function showSignIn(message) {
   clearAppointments();
+  clearMyCases();
   $("me-view").hidden = true;
   $("signin-view").hidden = false;
   S.listed = new Set();
@@ -89,6 +92,10 @@ async function loadMe() {
     $("signin-view").hidden = true;
     $("me-view").hidden = false;
     await loadAppointments(who.token);
+    await loadMyCases(who.token, () => {
+      session.clear();
+      showSignIn(t("me.expired"));
+    });
   } catch (err) {
     if (err.status === 401) {
       session.clear();
@@ -254,7 +261,8 @@ async function start() {
   await loadMe();
   await loadLocal();
   document.body.classList.remove("loading");
-  if (location.hash === "#appointments" && !$("me-view").hidden) $("ap-title").focus();
+  const at = { "#appointments": "ap-title", "#cases": "cs-title", "#applications": "apl-title" }[location.hash];
+  if (at && !$("me-view").hidden) $(at).focus();
 }
 
 start();

@@ -1,8 +1,11 @@
 // The phone pages' one catalog: every visible string, Chinese first, English beside it
-// (online appointments' strings are in strings_booking.js, the guide's in strings_guide.js
-// and the shared matter guide's in web_common, all merged in below).
+// (online appointments' strings are in strings_booking.js, the guide's in strings_guide.js,
+// cases' in strings_case.js, online application's in strings_apply.js and the shared
+// matter guide's in web_common, all merged in below).
 import matter from "/static/common/strings_guide.js";
+import apply from "./strings_apply.js";
 import booking from "./strings_booking.js";
+import cases from "./strings_case.js";
 import guide from "./strings_guide.js";
 
 const base = {
@@ -99,7 +102,7 @@ const base = {
 
     "me.title": "我的",
     "me.signin": "手机号登录",
-    "me.signin_why": "登录后可查看该手机号今天的号票。",
+    "me.signin_why": "登录后可查看该手机号的号票、预约、办件和网上申报。",
     "me.phone": "手机号码",
     "me.code": "短信验证码",
     "me.send": "获取验证码",
@@ -219,7 +222,7 @@ const base = {
 
     "me.title": "Mine",
     "me.signin": "Sign in with your mobile",
-    "me.signin_why": "See today's tickets of your mobile number.",
+    "me.signin_why": "See the tickets, bookings, cases and online applications of your mobile number.",
     "me.phone": "Mobile number",
     "me.code": "SMS code",
     "me.send": "Send code",
@@ -249,6 +252,6 @@ const base = {
 };
 
 export default {
-  zh: { ...base.zh, ...booking.zh, ...matter.zh, ...guide.zh },
-  en: { ...base.en, ...booking.en, ...matter.en, ...guide.en },
+  zh: { ...base.zh, ...booking.zh, ...matter.zh, ...guide.zh, ...cases.zh, ...apply.zh },
+  en: { ...base.en, ...booking.en, ...matter.en, ...guide.en, ...cases.en, ...apply.en },
 };

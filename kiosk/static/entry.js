@@ -1,8 +1,8 @@
-// The kiosk's typed fields (ID number, mobile number, a guide's PIN, and for
-// check-in the booking code and the ID number): what a key does to them, and the
-// checks made before going on, each failure shown beside the field in words, with
-// a sign and a dashed frame (not colour alone), and for an ID number the group of
-// digits at fault marked.
+// The kiosk's typed fields (ID number, mobile number, a guide's PIN; for check-in the
+// booking code and the ID number; for 领取结果 the case number, the ID number's last 4
+// or the whole ID number): what a key does to them, and the checks made before going
+// on, each failure shown beside the field in words, with a sign and a dashed frame
+// (not colour alone), and for an ID number the group of digits at fault marked.
 import { ageOn, checkId, checkPhone, ELDERLY_AGE, idGroups } from "/static/common/idcheck.js";
 import { applyKey, buildKeypad } from "./keypad.js";
 
@@ -28,9 +28,13 @@ export class Entry {
         countKey: "ci.code_count" }),
       "ci-id": field("ci-id", "ci-id", { withX: true, maxLength: 18, countKey: "id.count",
         groups: $("ci-id-groups") }),
+      "pk-number": field("pk-number", "pk-number", { extra: "-", maxLength: 20, countKey: "pk.number_count" }),
+      "pk-suffix": field("pk-suffix", "pk-suffix", { withX: true, maxLength: 4, countKey: "pk.suffix_count" }),
+      "pk-id": field("pk-id", "pk-id", { withX: true, maxLength: 18, countKey: "id.count",
+        groups: $("pk-id-groups") }),
     };
     for (const [step, f] of Object.entries(this.fields)) {
-      buildKeypad(f.pad, { withX: f.withX, chars: f.chars, t, onKey: (k) => this.type(step, k) });
+      buildKeypad(f.pad, { withX: f.withX, extra: f.extra, chars: f.chars, t, onKey: (k) => this.type(step, k) });
       // Whatever else types into the field (a paste, an IME) is cut to what the keypad allows.
       f.input.addEventListener("input", () => {
         f.input.value = [...f.input.value.toUpperCase()].reduce((v, k) => applyKey(v, k, f), "");

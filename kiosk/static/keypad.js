@@ -10,15 +10,15 @@
 // Keypad buttons never take the focus from the field on a touch, so a reader's
 // Enter after a touch still lands on the step.
 
-// A keypad in `box`: 1–9, X (or a blank), 0, delete, and a clear key below; or,
-// given `chars` (a booking code's alphabet), one key per character, then delete
-// and clear. onKey gets a character, "delete" or "clear".
-export function buildKeypad(box, { withX, chars, t, onKey }) {
+// A keypad in `box`: 1–9, X (or `extra`, a case number's "-", or a blank), 0, delete,
+// and a clear key below; or, given `chars` (a booking code's alphabet), one key per
+// character, then delete and clear. onKey gets a character, "delete" or "clear".
+export function buildKeypad(box, { withX, extra, chars, t, onKey }) {
   box.setAttribute("role", "group");
   box.setAttribute("aria-label", t(chars ? "keypad.code_label" : "keypad.label"));
   box.classList.toggle("keypad-code", Boolean(chars));
   const keys = chars ? [...chars, "delete"]
-    : ["1", "2", "3", "4", "5", "6", "7", "8", "9", withX ? "X" : "", "0", "delete"];
+    : ["1", "2", "3", "4", "5", "6", "7", "8", "9", withX ? "X" : extra || "", "0", "delete"];
   const make = (k, cls, text, name) => {
     const b = document.createElement("button");
     b.type = "button";
@@ -39,16 +39,18 @@ export function buildKeypad(box, { withX, chars, t, onKey }) {
       return gap;
     }
     if (k === "delete") return make(k, "key-fn", `⌫ ${t("keypad.delete")}`, t("keypad.delete_name"));
+    if (k === "-") return make(k, "key-digit", "-", t("keypad.dash_name"));
     return make(k, "key-digit", k);
   });
   buttons.push(make("clear", "key-fn key-wide", t("keypad.clear"), t("keypad.clear_name")));
   box.replaceChildren(...buttons);
 }
 
-// Whether a field takes this character at all: its alphabet, or digits (and X where allowed).
-export function allowed(k, { withX, chars }) {
+// Whether a field takes this character at all: its alphabet, or digits (and X or its
+// `extra` character where allowed).
+export function allowed(k, { withX, extra, chars }) {
   if (k.length !== 1) return false;
-  return chars ? chars.includes(k) : /^[0-9]$/.test(k) || (Boolean(withX) && k === "X");
+  return chars ? chars.includes(k) : /^[0-9]$/.test(k) || (Boolean(withX) && k === "X") || k === extra;
 }
 
 // A field's text after one key: the characters it takes, up to maxLength.

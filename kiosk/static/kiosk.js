@@ -4,6 +4,7 @@
 // ID shows 70 or over; for the other groups a hall guide enters a PIN.
 // Citizens who booked online check in (预约签到, checkin.js): by the booking's QR
 // code on the scanner (from the start screen too), its code, or their ID number.
+// Citizens whose case is decided take a pickup ticket (领取结果, pickup.js).
 // After 30 s without a touch or a key it goes back to the start and forgets
 // everything it was shown. Runs for months unattended: reconnects, re-reads.
 //
@@ -18,6 +19,7 @@ import { makeI18n } from "/static/common/i18n.js";
 import { CheckInDesk } from "./checkin.js";
 import { Entry } from "./entry.js";
 import { MatterGuide } from "./guide.js";
+import { PickupDesk } from "./pickup.js";
 import { LiveHall } from "./hall.js";
 import { maskId, maskPhone } from "/static/common/idcheck.js";
 import { routeKeys } from "./keypad.js";
@@ -35,9 +37,9 @@ const cfg = { idleMs: num("idle", 30) * 1000, doneMs: num("done", 10) * 1000 };
 const HALL = document.body.dataset.hall;
 const $ = (id) => document.getElementById(id);
 
-const STEPS = ["start", "id", "green", "phone", "confirm", "guide", "checkin", "done", "fail", "matters", "matter"];
+const STEPS = ["start", "id", "green", "phone", "confirm", "guide", "checkin", "done", "fail", "matters", "matter", "pickup"];
 // Where the focus goes on each step (the field, for a reader's keystrokes), and what is said.
-// The check-in step's depend on its field (checkin.js).
+// The check-in and pickup steps' depend on their field (checkin.js, pickup.js).
 const FOCUS = { start: "start-title", id: "id-input", green: "green-take", phone: "phone-input",
   confirm: "confirm-go", guide: "pin-input", done: "done-home", fail: "fail-title", matters: "mq-input",
   matter: "matter-title" };
@@ -65,6 +67,9 @@ const desk = new CheckInDesk({
 const guide = new MatterGuide({ hallId: HALL, t, lang, hall, say: (x) => prefs.say(x), go, reset, take: choose });
 const name = (s) => serviceName(s, lang);
 const today = () => (hall.hall && hall.hall.business_day) || new Date().toISOString().slice(0, 10);
+const pickup = new PickupDesk({ hallId: HALL, prefix: document.body.dataset.casePrefix, entry, t, lang, today,
+  say: (x) => prefs.say(x), reset, onFail: (f) => fail(f),
+  onDone: (r) => { done(r.ticket); printer.print(slipUrl(HALL, r.ticket)); pickup.show(r); } });
 
 // --- steps ------------------------------------------------------------------------------
 
@@ -83,10 +88,11 @@ function go(step) {
   if (entry.has(step)) entry.render(step);
   if (step === "confirm") renderConfirm();
   desk.forget(); // what was typed on the step before is no part of a scan on this one
-  if (step === "checkin") desk.render();
-  $(step === "checkin" ? desk.input() : FOCUS[step]).focus({ preventScroll: true });
+  const sub = { checkin: desk, pickup }[step]; // its field and prompt depend on its mode
+  if (sub) sub.render();
+  $(sub ? sub.input() : FOCUS[step]).focus({ preventScroll: true });
   const booking = step === "start" && !$("ci-open").hidden; // and check-in is offered
-  const say = step === "checkin" ? desk.sayKey() : booking ? "ci.choose_say" : SAY[step];
+  const say = sub ? sub.sayKey() : booking ? "ci.choose_say" : SAY[step];
   if (say) prefs.say(t(say));
 }
 
@@ -104,6 +110,7 @@ function reset() {
   entry.clear();
   desk.clear();
   guide.clear();
+  pickup.clear();
   for (const id of ["done-number", "done-service", "done-ahead", "done-eta", "fail-text",
     "fail-alt", "sum-service", "sum-id", "sum-phone", "sum-kind"]) $(id).textContent = "";
   $("sending").hidden = true;
@@ -234,7 +241,7 @@ function tick() {
   if (S.step === "done") {
     renderDoneButton();
     if (now - S.doneAt >= cfg.doneMs) reset();
-  } else if (S.step !== "start" && !S.sending && !desk.sending) {
+  } else if (S.step !== "start" && !S.sending && !desk.sending && !pickup.sending) {
     const left = cfg.idleMs - (now - lastActivity);
     if (left <= 0) reset();
     else if (left <= 10000) {
@@ -279,6 +286,7 @@ function wire() {
       if (desk.sending) return null; // one check-in at a time: a second scan waits for the answer
       if (S.step === "checkin") return desk.route();
       if (S.step === "matters") return guide.route();
+      if (S.step === "pickup") return pickup.sending ? null : pickup.route();
       return ["start", "done", "fail"].includes(S.step) ? scan : null;
     },
   });
@@ -292,6 +300,7 @@ wire();
 go("start");
 hall.start();
 guide.start();
+pickup.start(() => go("pickup"));
 tick();
 setInterval(tick, 1000);
 

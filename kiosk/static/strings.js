@@ -1,10 +1,11 @@
 // The one catalog of the kiosk (取号机) and its printed slip: every visible and
 // spoken string, Chinese first, English on request (?lang=en). Appointment
 // check-in's strings (预约签到) are in strings_checkin.js, the guide's (办事指南) in
-// strings_guide.js and web_common's, merged in below.
+// strings_guide.js and web_common's, 领取结果's in strings_pickup.js, merged in below.
 import matter from "/static/common/strings_guide.js";
 import checkin from "./strings_checkin.js";
 import guide from "./strings_guide.js";
+import pickup from "./strings_pickup.js";
 
 const base = {
   zh: {
@@ -266,6 +267,6 @@ const base = {
 };
 
 export const STRINGS = {
-  zh: { ...base.zh, ...checkin.zh, ...matter.zh, ...guide.zh },
-  en: { ...base.en, ...checkin.en, ...matter.en, ...guide.en },
+  zh: { ...base.zh, ...checkin.zh, ...matter.zh, ...guide.zh, ...pickup.zh },
+  en: { ...base.en, ...checkin.en, ...matter.en, ...guide.en, ...pickup.en },
 };
