@@ -114,7 +114,7 @@ function timelineList(c, info) {
   const items = (c.timeline || []).map((e) => {
     const label = t(`case.log.${e.action}`, { dept: dept(info, e.department), depts });
     const text = label.startsWith("case.log.") ? t(`case.state.${e.to_state}`) : label;
-    // The in_review note names department ids: the label names them already.
+    // The in_review note lists the departments: the label names them already.
     const note = e.note && e.action !== "in_review"
       ? el("p", { class: "case-log-note", lang: "zh-CN", text: e.note }) : null;
     return el("li", { "data-action": e.action },

@@ -173,7 +173,7 @@ function renderTasks(desk, v, t) {
   }));
 }
 
-// "Sent to the departments" lists their ids: say their names.
+// "Sent to the departments" names them (older cases listed their ids: named here).
 function noteText(desk, e) {
   if (e.action !== "in_review") return e.note;
   return e.note.split("、").map((d) => desk.app.deptName(d)).join("、");

@@ -272,6 +272,14 @@ async def inbox(c: Conn, department: str, *, overdue_before: date | None = None,
     return out
 
 
+async def department_names(c: Conn, ids: Sequence[str]) -> dict[str, str]:
+    """Departments' names by id (an id stands for itself if the department is gone)."""
+    marks = ", ".join(f"${i}" for i in range(1, 1 + len(ids)))
+    found = await c.fetch(f"SELECT id, name FROM departments WHERE id IN ({marks})", *ids)
+    names = {r["id"]: r["name"] for r in found}
+    return {d: names.get(d, d) for d in ids}
+
+
 # --- timeline ------------------------------------------------------------------------
 
 

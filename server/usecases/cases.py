@@ -329,8 +329,9 @@ class Cases:
             after, tasks = cs.start_review(accepted, matter,
                                            (uuid.uuid4().hex for _ in matter.departments),
                                            tx.now)  # fmt: skip
+            depts = await sql.department_names(tx.conn, matter.departments)
             log.append(entry(tx, None, "in_review", accepted, after,
-                             "、".join(matter.departments)))  # fmt: skip
+                             "、".join(depts[d] for d in matter.departments)))  # fmt: skip
         clock = clock_of(info, after, tasks, today)
         await sql.update_case(tx.conn, after, clock.due)
         for t in tasks:
