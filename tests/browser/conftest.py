@@ -1,4 +1,5 @@
-"""Real headless Chromium (Debian's, driven by Playwright) against a real server process."""
+"""Real headless Chromium (Debian's, driven by Playwright) against a real server process;
+for the journeys, that server pointed at a local SMS gateway that records what it got."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.async_api import Browser, async_playwright
 
 from tests.conftest import HallFixture
+from tests.notify.gateway import FakeGateway
 from tests.realtime.conftest import running, seed_hall, server_env
 from tests.system.server_proc import ServerProcess
 
@@ -63,3 +66,31 @@ def web_server(tmp_path: Path, pg_url: str, web_hall: HallFixture) -> Iterator[S
 def shot_path(name: str) -> Path:
     SHOTS.mkdir(parents=True, exist_ok=True)
     return SHOTS / f"{name}.png"
+
+
+@pytest.fixture
+def fake_gw() -> Iterator[FakeGateway]:
+    with FakeGateway() as gw:
+        yield gw
+
+
+@pytest.fixture
+def gw_server(
+    tmp_path: Path, pg_url: str, web_hall: HallFixture, fake_gw: FakeGateway
+) -> Iterator[ServerProcess]:
+    """web_server, with its texts going to fake_gw (the outbox polled often)."""
+    env = server_env(pg_url, ONEWINDOW_WS_HEARTBEAT_S="2", ONEWINDOW_SMS_GATEWAY_URL=fake_gw.url,
+                     ONEWINDOW_NOTIFY_POLL_S="0.2")  # fmt: skip
+    with running(tmp_path, env) as srv:
+        yield srv
+
+
+async def texts(gw: FakeGateway, to: str, template: str, count: int = 1) -> list[dict[str, Any]]:
+    """The SMS of `template` the gateway got for `to` (their JSON bodies), once `count` came."""
+
+    def found() -> list[dict[str, Any]]:
+        return [p.body for p in list(gw.posts)
+                if p.body.get("phone") == to and p.body.get("template") == template]  # fmt: skip
+
+    await gw.wait_for(lambda: len(found()) >= count)
+    return found()

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pypdfium2  # type: ignore[import-untyped]
 import zxingcpp
-from playwright.async_api import Browser, Page
+from playwright.async_api import Browser, Page, expect
 
 from tests.browser.conftest import HARNESS_EVAL
 from tests.browser.displays import LANDSCAPE, SPEECH_STUB
@@ -132,6 +132,27 @@ async def kiosk_page(
     finally:
         await context.close()
     assert not errors, errors
+
+
+async def walk_in(
+    k: Kiosk, number: str, printed: int, *, person: str | None = None, home: bool = True
+) -> None:
+    """An ordinary ticket of service A by touch, with no phone: with no ID number, or
+    `person`'s typed on the keypad. Ends on the start screen, or on the result (home=False)."""
+    await k.page.click("#tiles .tile[data-service=A]")
+    if person is None:
+        await k.page.click("#id-skip")
+    else:
+        await k.tap_keys(person)
+        await k.page.click("#id-next")
+    await k.page.click("#phone-skip")
+    await k.page.click("#confirm-go")
+    await expect(k.page.locator("#done-number")).to_have_text(number)
+    assert await k.text("#done-title-text") == "取号成功"
+    await k.wait(f"(window.__printed || []).length === {printed}")
+    if home:
+        await k.page.click("#done-home")
+        await k.at("start")
 
 
 async def admin_patch(base: str, admin: str, path: str, body: dict[str, Any]) -> None:

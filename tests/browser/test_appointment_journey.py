@@ -15,24 +15,20 @@ to start whose check-in window (from an hour before) is open, whatever the hour.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
 
-import pytest
 from playwright.async_api import Browser, expect
 
-from tests.browser.conftest import shot_path
+from tests.browser.conftest import shot_path, texts
 from tests.browser.displays import PORTRAIT
 from tests.browser.kiosk_helpers import (
     BOOKING,
-    Kiosk,
     id_number,
     kiosk_page,
     make_bookable,
     open_slots,
     scan_qr,
+    walk_in,
 )
 from tests.browser.phone_helpers import phone
 from tests.browser.test_admin import make_admin
@@ -41,7 +37,6 @@ from tests.browser.test_kiosk_check_in import ON_TIME, printed_ticket
 from tests.browser.test_phone_booking import day_zh, slot_button, slot_zh
 from tests.conftest import HallFixture
 from tests.notify.gateway import FakeGateway
-from tests.realtime.conftest import running, server_env
 from tests.system.server_proc import ServerProcess
 
 CITIZEN = "13712340010"  # this test's alone: 我的预约 lists a number's bookings in every hall
@@ -51,51 +46,11 @@ PERSON = id_number("19820202", serial="077")
 RULES = {**BOOKING, "checkin_before_min": 60}
 
 
-@pytest.fixture
-def gateway() -> Iterator[FakeGateway]:
-    with FakeGateway() as gw:
-        yield gw
-
-
-@pytest.fixture
-def server(
-    tmp_path: Path, pg_url: str, web_hall: HallFixture, gateway: FakeGateway
-) -> Iterator[ServerProcess]:
-    env = server_env(pg_url, ONEWINDOW_WS_HEARTBEAT_S="2", ONEWINDOW_SMS_GATEWAY_URL=gateway.url,
-                     ONEWINDOW_NOTIFY_POLL_S="0.2")  # fmt: skip
-    with running(tmp_path, env) as srv:
-        yield srv
-
-
-async def texts(gw: FakeGateway, to: str, template: str, count: int = 1) -> list[dict[str, Any]]:
-    """The SMS of `template` the gateway got for `to` (their JSON bodies), once `count` came."""
-
-    def found() -> list[dict[str, Any]]:
-        return [p.body for p in list(gw.posts)
-                if p.body.get("phone") == to and p.body.get("template") == template]  # fmt: skip
-
-    await gw.wait_for(lambda: len(found()) >= count)
-    return found()
-
-
-async def walk_in(k: Kiosk, number: str, printed: int) -> None:
-    """An ordinary ticket of service A at the kiosk, no ID number, no phone."""
-    await k.page.click("#tiles .tile[data-service=A]")
-    await k.page.click("#id-skip")
-    await k.page.click("#phone-skip")
-    await k.page.click("#confirm-go")
-    await expect(k.page.locator("#done-number")).to_have_text(number)
-    assert await k.text("#done-title-text") == "取号成功"
-    await k.wait(f"(window.__printed || []).length === {printed}")
-    await k.page.click("#done-home")
-    await k.at("start")
-
-
 async def test_book_on_the_phone_check_in_by_qr_and_be_called_before_earlier_walk_ins(
-    browser: Browser, server: ServerProcess, web_hall: HallFixture, gateway: FakeGateway,
+    browser: Browser, gw_server: ServerProcess, web_hall: HallFixture, fake_gw: FakeGateway,
     pg_url: str,
 ) -> None:  # fmt: skip
-    base, hall = server.base_url, web_hall.id
+    base, hall = gw_server.base_url, web_hall.id
     # 1. Service A takes bookings (the administrator's set-up); today's next slot.
     await make_bookable(base, await make_admin(pg_url), hall, "A", RULES)
     soon = datetime.now(UTC) + timedelta(minutes=2)  # still bookable when the phone books
@@ -128,7 +83,7 @@ async def test_book_on_the_phone_check_in_by_qr_and_be_called_before_earlier_wal
         await p.page.wait_for_url("**/m/me?next=**")
         await p.page.locator("#si-phone").fill(CITIZEN)
         await p.page.locator("#send").tap()
-        [sign_in] = await texts(gateway, CITIZEN, "sign_in_code")
+        [sign_in] = await texts(fake_gw, CITIZEN, "sign_in_code")
         await p.page.locator("#si-code").fill(str(sign_in["params"]["code"]))
         await p.page.locator("#submit").tap()
         await p.page.wait_for_url(f"**/m/{hall}/book/A")
@@ -147,7 +102,7 @@ async def test_book_on_the_phone_check_in_by_qr_and_be_called_before_earlier_wal
         await p.shot("journey-phone-booked-375x667")
 
         # 3. The confirmation SMS carries the same code and the slot's time.
-        [sms] = await texts(gateway, CITIZEN, "booking_confirmed")
+        [sms] = await texts(fake_gw, CITIZEN, "booking_confirmed")
         assert sms["params"]["code"] == code
         assert code in sms["text"] and slot["start"][5:16].replace("T", " ") in sms["text"]
 
@@ -165,7 +120,7 @@ async def test_book_on_the_phone_check_in_by_qr_and_be_called_before_earlier_wal
         assert await k.text("#done-note-text") == ON_TIME
         assert await k.text("#done-number") == "A003" == result["ticket"]["number"]
         assert await k.text("#done-ahead") == "前面还有 0 人"  # ahead of both walk-ins
-        ticket, slip = await printed_ticket(server, k, 3)
+        ticket, slip = await printed_ticket(gw_server, k, 3)
         assert ticket["kind"] == "appointment" and ticket["number"] == "A003"
         assert "A003" in slip and "预约" in slip
         await k.page.screenshot(path=shot_path("journey-kiosk-checked-in-1080x1920"))

@@ -69,6 +69,7 @@ async def test_two_departments_approve_a_case_live_by_keyboard(
             await c.keys("c")  # 认领
             await expect(c.row(number)).to_have_attribute("data-state", "claimed")
             await expect(c.action("approve")).to_be_visible()
+            await expect(c.action("approve")).to_be_enabled()  # not while a request is in flight
             await expect(c.action("claim")).to_be_hidden()
             await c.keys("a")  # 通过: a confirmation, Enter confirms
             await expect(c.page.locator("#dlg-approve")).to_be_visible()
@@ -123,6 +124,7 @@ async def test_reject_needs_a_reason_and_a_supplement_stops_the_clock(
         await c.page.unroute("**/api/tasks/*/claim", refuse)
         await c.keys("c")
         await expect(c.action("reject")).to_be_visible()
+        await expect(c.action("reject")).to_be_enabled()  # not while a request is in flight
         await expect(error).to_have_text("")
 
         # Reject: the dialog asks for the reason and will not go without one.
@@ -157,6 +159,7 @@ async def test_reject_needs_a_reason_and_a_supplement_stops_the_clock(
         await expect(c.row(number).locator(".pill")).to_have_text("待补正")
         await expect(c.row(number).locator(".due-text")).to_contain_text("计时已停止")
         await expect(c.action("resume")).to_be_visible()
+        await expect(c.action("resume")).to_be_enabled()  # not while a request is in flight
         await expect(c.action("approve")).to_be_hidden()
         await expect(c.page.locator("#case-facts")).to_contain_text("请补交营业执照副本一份")
         found = await office.case(case["id"])
@@ -265,6 +268,7 @@ async def test_other_departments_see_nothing_and_axe_finds_no_violation(
 
         await c.keys("c")
         await expect(c.action("reject")).to_be_visible()
+        await expect(c.action("reject")).to_be_enabled()  # not while a request is in flight
         await c.keys("p")  # 暂停计时: the reason dialog
         await expect(c.page.locator("#dlg-reason")).to_be_visible()
         await no_axe_violations(c.page, "reason dialog")
