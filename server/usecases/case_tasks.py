@@ -77,6 +77,8 @@ class CaseTasks:
             matter = await self.matters.matter(case.hall_id, case.matter, include_disabled=True,
                                                conn=tx.conn)  # fmt: skip
             tasks = await sql.tasks_of(tx.conn, case.id)
+            before = dict(zip((t.id for t in tasks), tasks, strict=True))
+            due_before = clock_of(info, case, tasks, today).due
             mine = next(t for t in tasks if t.id == task_id)
             changed = self._apply(mine, actor, action, text, tx, today)
             tasks = [changed if t.id == task_id else t for t in tasks]
@@ -87,9 +89,15 @@ class CaseTasks:
                                 internal=action != "supplement")]  # fmt: skip
             after, tasks = self._settle(tx, case, tasks, log, today)
             clock = clock_of(info, after, tasks, today)
-            await save_state(tx, after, tasks, clock)
+            # The other departments hear of it (and their rows are rewritten) when a
+            # department decided, or the case's state or deadline moved: a claim next door
+            # is not their news.
+            whole = (after.state is not case.state or clock.due != due_before
+                     or changed.state in (TaskState.APPROVED, TaskState.REJECTED))  # fmt: skip
+            told = [t for t in tasks if whole or t != before[t.id]]
+            await save_state(tx, after, told, clock)
             await sql.log(tx.conn, case.id, log)
-            for t in tasks:
+            for t in told:
                 emit_task(tx, "changed", t, after, matter, clock)
             if action == "supplement" and text:
                 await messages.supplement(tx, info, after, f"supplement:{task_id}:{len(changed.stops)}",
