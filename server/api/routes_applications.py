@@ -36,7 +36,7 @@ async def application_out(request: Request, v: ApplicationView) -> m.Application
         applicant=a.name_masked, id_masked=a.id_masked, phone_masked=a.phone_masked,
         created_at=a.created_at, submitted_at=a.submitted_at, reviewed_at=a.reviewed_at,
         case=a.case_id, note=a.note,
-        missing=[m.MissingOut(key=k, name=x.name) for k in a.missing
+        missing=[m.ApplicationMissingOut(key=k, name=x.name) for k in a.missing
                  if (x := matter.material(k)) is not None],
         files=[m.UploadOut(material=u.material, digest=u.digest, name=u.name, size=u.size,
                            content_type=u.content_type, uploaded_at=u.uploaded_at)
@@ -109,13 +109,13 @@ async def staff_view(request: Request, _: Any) -> Response:
     return ok(await application_out(request, v))
 
 
-async def accept(request: Request, body: m.AcceptIn) -> Response:
+async def accept(request: Request, body: m.ApplicationAcceptIn) -> Response:
     v = await state(request).applications.accept(signed_in(request), request.path_params["id"],
                                                   body.materials)  # fmt: skip
     return ok(case_out(v), 201)
 
 
-async def return_(request: Request, body: m.ReturnIn) -> Response:
+async def return_(request: Request, body: m.ApplicationReturnIn) -> Response:
     v = await state(request).applications.return_(signed_in(request), request.path_params["id"],
                                                    body.missing, body.note)  # fmt: skip
     return ok(await application_out(request, v))
@@ -144,8 +144,8 @@ ENDPOINTS = [
     Endpoint("POST", "/api/applications/{id}/withdraw", withdraw, "Withdraw an application not yet accepted", m.ApplicationOut, tag="applications", reads_token=False, headers=CITIZEN),
     Endpoint("GET", "/api/halls/{hall}/applications", queue, "The pre-review queue: submitted applications, oldest first (hall staff)", m.ApplicationList, auth=True, tag="applications"),
     Endpoint("GET", "/api/halls/{hall}/applications/{id}", staff_view, "An application as the intake clerk reviews it (hall staff)", m.ApplicationOut, auth=True, tag="applications"),
-    Endpoint("POST", "/api/applications/{id}/accept", accept, "Pre-review passed: accept it as a case (hall staff)", CaseOut, m.AcceptIn, status=201, auth=True, tag="applications"),
-    Endpoint("POST", "/api/applications/{id}/return", return_, "Return it with the one-time list of what is missing (hall staff)", m.ApplicationOut, m.ReturnIn, auth=True, tag="applications"),
+    Endpoint("POST", "/api/applications/{id}/accept", accept, "Pre-review passed: accept it as a case (hall staff)", CaseOut, m.ApplicationAcceptIn, status=201, auth=True, tag="applications"),
+    Endpoint("POST", "/api/applications/{id}/return", return_, "Return it with the one-time list of what is missing (hall staff)", m.ApplicationOut, m.ApplicationReturnIn, auth=True, tag="applications"),
     Endpoint("GET", "/api/applications/{id}/files/{digest}", file, "An uploaded file (hall staff; officers of the case made from it; each view audited)", None, auth=True, tag="applications"),
 ]
 # fmt: on

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from .schemas import Strict
 
 
-class ApplicantIn(Strict):
+class ApplicationApplicantIn(Strict):
     name: str = Field(min_length=1, max_length=64)
     id_number: str = Field(min_length=1, max_length=32)
     address: str | None = Field(default=None, max_length=200)
@@ -19,15 +19,15 @@ class ApplicantIn(Strict):
 class ApplicationIn(Strict):
     hall: str = Field(min_length=1, max_length=40)
     matter: str = Field(min_length=1, max_length=40)
-    applicant: ApplicantIn
+    applicant: ApplicationApplicantIn
 
 
-class ReturnIn(Strict):
+class ApplicationReturnIn(Strict):
     missing: list[str] = Field(min_length=1, max_length=60, description="material keys")
     note: str | None = Field(default=None, max_length=500)
 
 
-class AcceptIn(Strict):
+class ApplicationAcceptIn(Strict):
     materials: dict[str, Literal["received", "missing", "waived"]] | None = Field(
         default=None, description="the clerk's marks; by default every uploaded material received")
 
@@ -41,7 +41,7 @@ class UploadOut(BaseModel):
     uploaded_at: datetime
 
 
-class MissingOut(BaseModel):
+class ApplicationMissingOut(BaseModel):
     key: str
     name: str
 
@@ -61,7 +61,7 @@ class ApplicationOut(BaseModel):
     submitted_at: datetime | None
     reviewed_at: datetime | None
     case: str | None = Field(description="the case it became")
-    missing: list[MissingOut]
+    missing: list[ApplicationMissingOut]
     note: str | None
     files: list[UploadOut]
 
