@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, async_playwright
 
-from tests.conftest import HallFixture
+from tests.conftest import HallFixture, keep_clear_of_local_midnight
 from tests.notify.gateway import FakeGateway
 from tests.realtime.conftest import running, seed_hall, server_env
 from tests.system.server_proc import ServerProcess
@@ -57,8 +57,19 @@ async def web_hall(pg_url: str) -> HallFixture:
     return await seed_hall(pg_url)
 
 
+@pytest.fixture(scope="module")
+def web_server(tmp_path_factory: pytest.TempPathFactory, pg_url: str) -> Iterator[ServerProcess]:
+    """One server for a module's tests, each of which seeds a hall of its own: a server
+    started per test was a third of these tests' time. Sign-ins are not rate limited here,
+    since a module's tests add up; a module whose tests count a limit takes `fresh_server`."""
+    env = server_env(pg_url, ONEWINDOW_WS_HEARTBEAT_S="2", ONEWINDOW_RATE_LIMIT_LOGIN="1000000/60")
+    with running(tmp_path_factory.mktemp("server"), env) as srv:
+        yield srv
+
+
 @pytest.fixture
-def web_server(tmp_path: Path, pg_url: str, web_hall: HallFixture) -> Iterator[ServerProcess]:
+def fresh_server(tmp_path: Path, pg_url: str, web_hall: HallFixture) -> Iterator[ServerProcess]:
+    """A server of the test's own, started after its hall was seeded."""
     with running(tmp_path, server_env(pg_url, ONEWINDOW_WS_HEARTBEAT_S="2")) as srv:
         yield srv
 
@@ -94,3 +105,9 @@ async def texts(gw: FakeGateway, to: str, template: str, count: int = 1) -> list
 
     await gw.wait_for(lambda: len(found()) >= count)
     return found()
+
+
+@pytest.fixture(autouse=True)
+def _clear_of_midnight() -> None:
+    """These tests run a server on the real clock (tests/conftest.py says why)."""
+    keep_clear_of_local_midnight()

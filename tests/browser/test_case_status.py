@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 import httpx
+import pytest
 from playwright.async_api import Browser, Page, expect
 
 from tests.browser.case_page_helpers import PHONE_390, Office, shot
@@ -18,6 +19,13 @@ from tests.browser.phone_helpers import Phone, phone
 from tests.conftest import HallFixture
 from tests.system.server_proc import ServerProcess
 from tests.usecases.case_helpers import id_number
+
+
+@pytest.fixture
+def web_server(fresh_server: ServerProcess) -> ServerProcess:
+    """A server per test: the query limit (20 per client in 10 minutes) would count them all."""
+    return fresh_server
+
 
 NOT_FOUND = "没有查到该办件，请核对受理编号和身份证号后4位"
 

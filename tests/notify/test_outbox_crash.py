@@ -25,6 +25,9 @@ from tests.notify.conftest import called, enqueue, outbox
 from tests.notify.gateway import FakeGateway
 from tests.system.server_proc import ServerProcess
 
+# Load- and timing-sensitive: runs alone, after the parallel part of the suite.
+pytestmark = pytest.mark.solo
+
 SECRET = "crash-test-secret"
 BEFORE = 5  # committed before the crash: sent, not marked
 WHILE_DOWN = 3  # committed while the server is dead

@@ -34,6 +34,9 @@ from tests.conftest import HallFixture
 from tests.realtime.conftest import running, server_env, wait_for
 from tests.realtime.ws_helpers import Api, RawWS
 
+# Load- and timing-sensitive: runs alone, after the parallel part of the suite.
+pytestmark = pytest.mark.solo
+
 FAST_CLIENTS = 100
 EVENTS = 3000  # recalls, spread over the hall's four windows
 OUTBOX = 50
@@ -310,8 +313,10 @@ async def test_a_cut_off_client_resumes_with_every_missed_event(
         )
 
 
-async def cut_off(api: Api, window: str, clerk: str, within_s: float = 15.0) -> None:
-    """Recall at ``window`` until the server says it cut a client off for being slow."""
+async def cut_off(api: Api, window: str, clerk: str, within_s: float = 60.0) -> None:
+    """Recall at ``window`` until the server says it cut a client off for being slow.
+
+    The bound only stops a broken server from looping for ever; it is no speed goal."""
     began = time.monotonic()
     while not await api.metric(CUT_OFF, code="4008"):
         for _ in range(50):

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from server.realtime.client import OneWindowClient
 from tests.conftest import PASSWORD, HallFixture
@@ -31,6 +32,9 @@ from tests.realtime.conftest import (
     stop_client,
     wait_for,
 )
+
+# Load- and timing-sensitive: runs alone, after the parallel part of the suite.
+pytestmark = pytest.mark.solo
 
 CONVERGE_S = 30.0
 

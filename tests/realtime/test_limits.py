@@ -21,6 +21,9 @@ from tests.realtime.conftest import running, server_env, start_client, stop_clie
 from tests.realtime.ws_helpers import Api, RawWS, ws_url
 from tests.system.server_proc import ServerProcess
 
+# Load- and timing-sensitive: runs alone, after the parallel part of the suite.
+pytestmark = pytest.mark.solo
+
 MAX_BYTES = 1024
 MAX_SUBSCRIPTIONS = 3
 MAX_PER_CLIENT = 3

@@ -18,10 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from server.realtime.client import OneWindowClient
 from tests.conftest import PASSWORD, HallFixture
 from tests.realtime.conftest import Recorder, running, server_env, wait_for
+
+# Load- and timing-sensitive: runs alone, after the parallel part of the suite.
+pytestmark = pytest.mark.solo
 
 SEED = 20260125
 DISPLAYS = 50

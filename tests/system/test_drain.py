@@ -21,6 +21,9 @@ from tests.realtime.conftest import seed_hall, server_env
 from tests.realtime.ws_helpers import RawWS
 from tests.system.server_proc import ServerProcess
 
+# Load- and timing-sensitive: runs alone, after the parallel part of the suite.
+pytestmark = pytest.mark.solo
+
 DRAIN_S = 4.0
 SLACK_S = 3.0  # lifespan shutdown and interpreter exit after the drain
 

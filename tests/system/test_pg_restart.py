@@ -31,6 +31,9 @@ from tests.realtime.conftest import running, seed_hall, server_env
 from tests.realtime.ws_helpers import RawWS
 from tests.system.server_proc import free_port
 
+# Load- and timing-sensitive: runs alone, after the parallel part of the suite.
+pytestmark = pytest.mark.solo
+
 WORKERS = 8
 PAUSE_S = 0.03  # between one worker's requests: a few hundred tickets, under 999 a service
 REQUEST_TIMEOUT_S = 5.0
