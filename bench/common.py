@@ -29,7 +29,7 @@ from server.domain.model import Hall, Role, Service, User, Window
 from server.store.store import Store
 
 PG_ADMIN = os.environ.get("ONEWINDOW_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-ALWAYS_OPEN = {d: [["00:00", "23:59"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+ALWAYS_OPEN = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 PASSWORD = "bench-pass"
 
 

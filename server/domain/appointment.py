@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from enum import Enum
 
 from .booking_rules import BookingRules as BookingRules  # re-exported: rules and slots go together
-from .calendar import HallClock
+from .calendar import HallClock, minute_of_day
 from .errors import Conflict, Forbidden, InvalidInput
 
 # Booking codes are read aloud and typed at kiosks: no 0/O, 1/I/L.
@@ -38,8 +38,6 @@ class Slot:
     end: datetime
 
 
-def _minutes(t: time) -> int:
-    return t.hour * 60 + t.minute
 
 
 def slots_on(clock: HallClock, rules: BookingRules, day: date) -> list[Slot]:
@@ -48,8 +46,8 @@ def slots_on(clock: HallClock, rules: BookingRules, day: date) -> list[Slot]:
     out: list[Slot] = []
     for opens, closes in clock.periods_on(day):
         for s_from, s_to in spans:
-            lo = max(_minutes(opens), _minutes(s_from))
-            hi = min(_minutes(closes), _minutes(s_to))
+            lo = max(minute_of_day(opens), minute_of_day(s_from))
+            hi = min(minute_of_day(closes), minute_of_day(s_to))
             m = lo
             while m + rules.slot_minutes <= hi:
                 start = datetime.combine(day, time(m // 60, m % 60), tzinfo=clock.tz)

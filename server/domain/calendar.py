@@ -25,6 +25,9 @@ DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SEARCH_DAYS = 30  # how far ahead next_opening looks
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+# A period may close at 24:00 (round-the-clock self-service areas): kept as the last
+# instant of the day, so a period is still one day's (open, close) pair.
+END_OF_DAY = time.max
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 Period = tuple[int, time, time]
@@ -43,7 +46,19 @@ def _calendar_error(message: str, message_zh: str) -> InvalidInput:
     return InvalidInput("calendar_invalid", message, message_zh)
 
 
-def _parse_hhmm(value: object) -> time:
+def hhmm(t: time) -> str:
+    """A period's bound as written: HH:MM, and 24:00 for the end of the day."""
+    return "24:00" if t == END_OF_DAY else f"{t:%H:%M}"
+
+
+def minute_of_day(t: time) -> int:
+    """Minutes since local midnight; 1440 for the end of the day."""
+    return 24 * 60 if t == END_OF_DAY else t.hour * 60 + t.minute
+
+
+def _parse_hhmm(value: object, *, closing: bool = False) -> time:
+    if closing and value == "24:00":
+        return END_OF_DAY
     if not isinstance(value, str) or not (m := _HHMM.match(value)):
         raise _hours_error(f"time must be HH:MM, got {value!r}", f"时间格式应为 HH:MM：{value!r}")
     return time(int(m.group(1)), int(m.group(2)))
@@ -53,13 +68,13 @@ def _check_period(period: Period) -> None:
     weekday, opens, closes = period
     if not 0 <= weekday <= 6:
         raise _hours_error(f"weekday out of range: {weekday}", f"星期取值无效：{weekday}")
-    for t in (opens, closes):
+    for t in (opens,) if closes == END_OF_DAY else (opens, closes):
         if t.tzinfo is not None or t.second or t.microsecond:
             raise _hours_error("times must be naive whole minutes", "时间须精确到分钟且不带时区")
     if opens >= closes:
         raise _hours_error(
-            f"{DAY_KEYS[weekday]}: open {opens:%H:%M} must be before close {closes:%H:%M}",
-            f"{DAY_ZH[weekday]}：开始时间 {opens:%H:%M} 须早于结束时间 {closes:%H:%M}",
+            f"{DAY_KEYS[weekday]}: open {hhmm(opens)} must be before close {hhmm(closes)}",
+            f"{DAY_ZH[weekday]}：开始时间 {hhmm(opens)} 须早于结束时间 {hhmm(closes)}",
         )
 
 
@@ -102,7 +117,8 @@ class OpeningHours:
                         raise _hours_error(
                             f"{key}: expected [open, close]", f"{key}：应为 [开始, 结束]"
                         )
-                    period = (DAY_KEYS.index(key), _parse_hhmm(span[0]), _parse_hhmm(span[1]))
+                    opens, closes = _parse_hhmm(span[0]), _parse_hhmm(span[1], closing=True)
+                    period = (DAY_KEYS.index(key), opens, closes)
                     _check_period(period)
                 except InvalidInput as err:
                     err.field = f"{key}.{i}"
@@ -113,7 +129,7 @@ class OpeningHours:
     def to_json(self) -> JsonHours:
         out: JsonHours = {}
         for weekday, opens, closes in self.periods:
-            out.setdefault(DAY_KEYS[weekday], []).append([f"{opens:%H:%M}", f"{closes:%H:%M}"])
+            out.setdefault(DAY_KEYS[weekday], []).append([hhmm(opens), hhmm(closes)])
         return out
 
 
@@ -217,7 +233,7 @@ class HallClock:
         loc = self.local(now)
         t = loc.time()
         for opens, closes in self.periods_on(loc.date()):
-            if opens <= t < closes:
+            if opens <= t and (t < closes or closes == END_OF_DAY):
                 return opens, closes
         return None
 
@@ -230,7 +246,10 @@ class HallClock:
         period = self._current_period(now)
         if period is None:
             return None
-        return datetime.combine(self.business_day(now), period[1], tzinfo=self.tz)
+        day = self.business_day(now)
+        if period[1] == END_OF_DAY:
+            return datetime.combine(day + timedelta(days=1), time(0), tzinfo=self.tz)
+        return datetime.combine(day, period[1], tzinfo=self.tz)
 
     def next_opening(self, now: datetime) -> datetime | None:
         """The first period start at or after now (local dates up to SEARCH_DAYS ahead).

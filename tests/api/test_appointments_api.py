@@ -2,7 +2,7 @@
 check-in (on time, late, too early), the messages, no-shows and their ban, a closed
 day, the supervisor's day view.
 
-The test hall is open 00:00–23:59 every day; the clock starts on Wednesday
+The test hall is open 00:00–24:00 every day; the clock starts on Wednesday
 2026-11-25 at 10:00 in Shanghai and is moved by hand.
 """
 

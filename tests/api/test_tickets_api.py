@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 from server.settings import Settings
@@ -114,6 +115,11 @@ async def test_green_channel(api: Api) -> None:
 
 async def test_hall_closed_for_kiosk_but_not_for_staff(api: Api, clock: FakeClock) -> None:
     app_hall = api.hall.id
+    days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    async with api.store.db.transaction() as c:
+        await c.execute("UPDATE halls SET hours = $2 WHERE id = $1", app_hall,
+                        json.dumps({d: [["00:00", "23:59"]] for d in days}))  # fmt: skip
+    api.app.state.ow.ctx.forget(app_hall)
     clock.advance(hours=13, minutes=59, seconds=30)  # 23:59:30 in Shanghai: outside 00:00–23:59
     closed = await api.client.post(f"/api/halls/{app_hall}/tickets", json={"service": "A"})
     assert closed.status_code == 409 and closed.json()["error"]["code"] == "hall_closed"

@@ -301,7 +301,7 @@ async def test_admin_configures_a_hall(
         got = await api.ok("GET", f"/api/admin/halls/{hall}", admin_name)
         assert got["hours"]["mon"] == [["08:30", "12:00"], ["13:30", "17:00"]]
         assert got["hours"]["tue"] == [["08:30", "17:00"]]
-        assert got["hours"]["sun"] == [["00:00", "23:59"]]  # the rest as it was
+        assert got["hours"]["sun"] == [["00:00", "24:00"]]  # the rest as it was
 
         # The 2031 holiday notice, pasted: first with a bad line, then right.
         text = a.sel("#cal-import-text")
@@ -452,7 +452,7 @@ async def test_supervisor_edits_own_hall_only(
         await expect(a.sel(f'#halls-table tr[data-key="{hall}"]')).to_be_visible()
         # The hall's settings are read; its calendar is kept.
         await expect(a.sel("#hall-settings input")).to_have_count(0)
-        await expect(a.sel("#hall-settings")).to_contain_text("00:00–23:59")
+        await expect(a.sel("#hall-settings")).to_contain_text("00:00–24:00")
         await a.sel("#cal-year").fill("2032")
         await a.sel("#cal-year").press("Enter")
         await expect(a.sel("#cal-summary")).to_contain_text("2032 年")

@@ -7,7 +7,7 @@ call-next at the console calls the appointment before the earlier walk-ins, show
 "预约 hh:mm", and the walk-ins after it; the phone, following the ticket by the slip's
 QR code, shows the call.
 
-The server runs on the wall clock: its hall is open 00:00–23:59 and put in a fixed-offset
+The server runs on the wall clock: its hall is open 00:00–24:00 and put in a fixed-offset
 zone where it is now about noon (kiosk_helpers.make_bookable), so today has a slot still
 to start whose check-in window (from an hour before) is open, whatever the hour.
 """

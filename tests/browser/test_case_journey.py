@@ -10,7 +10,7 @@ the acceptance and the result-ready texts at a local SMS gateway; at the kiosk,
 clerk calls and serves, handing the result out to the applicant; and the phone's
 办件查询 says 已领取 with the whole timeline.
 
-The server runs on the wall clock: its hall is open 00:00–23:59 and put in a fixed-offset
+The server runs on the wall clock: its hall is open 00:00–24:00 and put in a fixed-offset
 zone where it is now about noon (kiosk_helpers.noon_zone), so the kiosk issues tickets
 and the case's day is a working day whatever the hour the suite runs at. axe-core checks
 the states no page test reaches: the department console once both approved, the pickup

@@ -6,7 +6,7 @@ with re-reads at most one a second however many events come, and picks other day
 A clerk calls the checked-in citizen's appointment ticket and sees "预约" with its slot
 time, in the hall's time zone. axe-core checks the new parts for WCAG 2.1 AA.
 
-The server runs on the wall clock: the hall is open 00:00–23:59 every day and is put in
+The server runs on the wall clock: the hall is open 00:00–24:00 every day and is put in
 a fixed-offset zone where it is now about noon, so today always has slots left whose
 check-in is open, whatever the hour the suite runs.
 """

@@ -4,7 +4,7 @@ booking a slot, the code and its QR, free places dropping live on a second phone
 rescheduling, cancelling; a slot taken meanwhile and a booking ban said in words
 (in English); check-in offered only inside its window, on time and late.
 
-The hall is open 00:00–23:59 and put in a time zone where it is now midday
+The hall is open 00:00–24:00 and put in a time zone where it is now midday
 (kiosk_helpers.make_bookable), so its slots and check-in windows never straddle midnight;
 a phone's clock that must be elsewhere is Playwright's, installed in the page.
 """

@@ -65,7 +65,9 @@ def test_hours_missing_day_is_closed_and_omitted() -> None:
         {"mon": [["12:00", "09:00"]]},  # open after close
         {"mon": [["09:00", "09:00"]]},  # empty period
         {"mon": [["9:00", "12:00"]]},  # not HH:MM
-        {"mon": [["09:00", "24:00"]]},
+        {"mon": [["24:00", "24:00"]]},  # 24:00 closes a day, never opens one
+        {"mon": [["09:00", "24:01"]]},
+        {"mon": [["09:00", "25:00"]]},
         {"mon": [["09:60", "12:00"]]},
         {"mon": [["09:00", "12:00:00"]]},
         {"mon": [[900, 1200]]},
@@ -328,3 +330,28 @@ def test_clock_defaults_and_hashable() -> None:
     clock = HallClock(SH, OpeningHours.from_json(WEEKDAY_HOURS))
     assert clock.calendar == WorkCalendar()
     assert isinstance(hash(clock), int)
+
+
+# --- Closing at 24:00 ---------------------------------------------------------
+
+ROUND_THE_CLOCK = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+def test_a_day_may_close_at_24_00_and_is_written_back_so() -> None:
+    hours = OpeningHours.from_json({"mon": [["08:00", "12:00"], ["18:00", "24:00"]]})
+    assert hours.to_json() == {"mon": [["08:00", "12:00"], ["18:00", "24:00"]]}
+
+
+def test_open_round_the_clock_is_open_in_the_last_second_before_midnight() -> None:
+    clock = HallClock(SH, OpeningHours.from_json(ROUND_THE_CLOCK), WorkCalendar())
+    last = datetime(2026, 12, 2, 23, 59, 59, 999_999, tzinfo=SH)  # a Wednesday
+    assert clock.is_open(last)
+    assert clock.closing_time(last) == sh(2026, 12, 3)  # midnight, the next date
+    assert clock.business_day(last) == date(2026, 12, 2)
+    assert clock.is_open(sh(2026, 12, 3)) and clock.business_day(sh(2026, 12, 3)) == date(2026, 12, 3)
+
+
+def test_a_day_closing_at_23_59_is_shut_in_its_last_minute() -> None:
+    clock = HallClock(SH, OpeningHours.from_json({"wed": [["00:00", "23:59"]]}), WorkCalendar())
+    assert clock.is_open(sh(2026, 12, 2, 23, 58, 59))
+    assert not clock.is_open(sh(2026, 12, 2, 23, 59, 0))

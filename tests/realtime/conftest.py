@@ -16,11 +16,11 @@ import pytest
 
 from server.realtime.client import OneWindowClient
 from server.store.store import Store
-from tests.conftest import PASSWORD, REDIS_URL, HallFixture, make_hall
+from tests.conftest import PASSWORD, REDIS_URL, HallFixture, keep_clear_of_local_midnight, make_hall
 from tests.realtime.ws_helpers import Api
 from tests.system.server_proc import ServerProcess
 
-ALL_DAY = {d: [["00:00", "23:59"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+ALL_DAY = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
 
 async def seed_hall(url: str, windows: list[tuple[str, ...]] | None = None) -> HallFixture:
@@ -152,3 +152,9 @@ async def api(server: ServerProcess) -> AsyncIterator[Api]:
     """The HTTP API of the module's ``server`` fixture."""
     async with Api(server.base_url) as a:
         yield a
+
+
+@pytest.fixture(autouse=True)
+def _clear_of_midnight() -> None:
+    """These tests run a server on the real clock (tests/conftest.py says why)."""
+    keep_clear_of_local_midnight()

@@ -427,7 +427,7 @@ def booking_desk(store: Store, clock: FakeClock) -> Appointments:
 
 
 async def bookable_hall(store: Store, clock: FakeClock) -> HallFixture:
-    hall = await make_hall(store, clock.now)  # open 00:00–23:59 every day
+    hall = await make_hall(store, clock.now)  # open 00:00–24:00 every day
     svc = next(s for s in await store.services(hall.id) if s.code == "A")
     await store.add_service(replace(svc, booking=RULES))
     return hall

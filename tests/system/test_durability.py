@@ -29,6 +29,9 @@ from server.store.tx import StoredEvent
 from tests.conftest import make_hall
 from tests.system.server_proc import ServerProcess
 
+# Load- and timing-sensitive: runs alone, after the parallel part of the suite.
+pytestmark = pytest.mark.solo
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SERVICES = ("A", "B")
 CONCURRENCY = 20
@@ -57,15 +60,6 @@ def _server_env(url: str) -> dict[str, str]:
 
 def _shanghai_day() -> date:
     return datetime.now(SHANGHAI).date()
-
-
-async def _keep_clear_of_midnight(margin_s: float = 90.0) -> None:
-    """Kiosks are refused 23:59–24:00 and numbers restart at midnight: start after it."""
-    now = datetime.now(SHANGHAI)
-    midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), SHANGHAI)
-    left = (midnight - now).total_seconds()
-    if left < margin_s:
-        await asyncio.sleep(left + 2)
 
 
 async def _seed(url: str) -> tuple[str, tuple[str, int]]:
@@ -150,7 +144,6 @@ async def _all_events(store: Store, hall_id: str) -> list[StoredEvent]:
 async def test_sigkill_mid_burst_loses_nothing_acknowledged(
     durable_url: str, tmp_path: Path
 ) -> None:
-    await _keep_clear_of_midnight()
     hall_id, (epoch, seq0) = await _seed(durable_url)
     assert seq0 == 0
     days = {_shanghai_day()}
