@@ -4,24 +4,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import copy
-import gc
 import logging
 import os
-import re
 import secrets
-import signal
-import socket
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
 
-from . import cli_admin
+from . import cli_admin, serve
 from .settings import Settings
 from .store.store import Store
+
+WORKERS_HELP = "server processes on the one port (default ONEWINDOW_WORKERS or 1)"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,8 +27,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--demo", action="store_true", help="seed the demo hall if it is missing")
     serve.add_argument("--host", help="bind address (default ONEWINDOW_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default ONEWINDOW_PORT or 8000)")
+    serve.add_argument("--workers", type=int, help=WORKERS_HELP)
     sub.add_parser("migrate", help="apply database migrations")
-    sub.add_parser("check", help="exit 0 if the database and Redis are ready, else 1 with a reason")
+    check = sub.add_parser(
+        "check", help="exit 0 if the database and Redis are ready, else 1 with a reason"
+    )
+    check.add_argument("--workers", type=int, help=WORKERS_HELP)
     cli_admin.add_commands(sub)
     return p
 
@@ -92,41 +92,6 @@ async def _check(settings: Settings) -> str | None:
     return None
 
 
-class RedactTokens(logging.Filter):
-    """Ticket and staff tokens may ride in query strings (?token=…), and an ID number in a
-    client's mistaken URL: keep them out of logs."""
-
-    _pattern = re.compile(r"((?:token|id_number|id_suffix)=)[^&\s\"']+")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.args:
-            record.args = tuple(
-                self._pattern.sub(r"\1***", a) if isinstance(a, str) else a
-                for a in (record.args if isinstance(record.args, tuple) else (record.args,))
-            )
-        if isinstance(record.msg, str):
-            record.msg = self._pattern.sub(r"\1***", record.msg)
-        return True
-
-
-def _log_config(level: str) -> dict[str, Any]:
-    from uvicorn.config import LOGGING_CONFIG
-
-    config = copy.deepcopy(LOGGING_CONFIG)
-    config["filters"] = {"redact": {"()": RedactTokens}}
-    for handler in config["handlers"].values():
-        handler.setdefault("filters", []).append("redact")
-    config["loggers"]["uvicorn"]["level"] = level
-    return config
-
-
-STALLED_PEER_MS = 20_000
-
-
-def _stopped(signum: int, frame: object) -> None:
-    return None
-
-
 def _persisted_secret(settings: Settings, env: dict[str, str]) -> Settings:
     """Keep one secret across restarts when none is configured: ID fingerprints, tokens and
     the audit chain depend on it. A new one is made only for a database with no audit log
@@ -168,9 +133,7 @@ async def _audit_written(settings: Settings) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings.from_environ()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=settings.log_level, format=serve.LOG_FORMAT)
     log = logging.getLogger("onewindow")
     if args.command == "serve":
         from .web import PagesNotInstalled, page_folders
@@ -190,10 +153,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         applied = asyncio.run(_migrate(settings))
         print(f"applied migrations: {applied}" if applied else "database is up to date")
         return 0
+    workers = args.workers or settings.workers
     if args.command == "check":
-        reason = _missing_sqlite(settings) or asyncio.run(_check(settings))
-        print(reason or "ok")
+        reason = (serve.workers_refusal(settings, workers) or _missing_sqlite(settings)
+                  or asyncio.run(_check(settings)))  # fmt: skip
+        print(reason or f"ok\nworkers: {workers}")
         return 1 if reason else 0
+    if refusal := serve.workers_refusal(settings, workers):
+        print(f"error: {refusal}", file=sys.stderr)
+        return 2
     settings = replace(settings, host=args.host or settings.host, port=args.port or settings.port)
     if args.demo and asyncio.run(_seed_demo(settings)):
         log.info("seeded the demo hall 'demo' (示范政务服务中心); see README for sign-ins")
@@ -201,58 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         base = f"http://{settings.host}:{settings.port}"
         log.info("kiosk %s/kiosk/demo · phone %s/m/demo · board %s/display/demo"
                  " · console %s/console · admin %s/admin", base, base, base, base, base)
-    import uvicorn
-
-    from .app import create_app
-
-    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal
-    # under the handler it found at start. A no-op one lets a clean stop exit 0,
-    # which service managers read as success.
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, _stopped)
-    config = uvicorn.Config(
-        create_app(settings),
-        # Who the client is behind a proxy is decided by ONEWINDOW_TRUSTED_PROXIES
-        # (server/proxy.py), not by uvicorn's own default trust of 127.0.0.1.
-        proxy_headers=False,
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level.lower(),
-        log_config=_log_config(settings.log_level.upper()),
-        # SIGTERM: stop accepting, close WebSockets with 1012 at once (uvicorn does), give
-        # in-flight requests drain_s to finish. uvicorn annotates an int; any number works.
-        timeout_graceful_shutdown=cast(int, settings.drain_s),
-        ws="websockets-sansio",
-        # A larger message is refused by the protocol layer with 1009 before it is buffered.
-        ws_max_size=settings.ws_max_message_bytes,
-        # Dead peers are noticed within ping interval + timeout (20 s).
-        ws_ping_interval=10.0,
-        ws_ping_timeout=10.0,
-        # Per-connection compression would defeat encoding each event once for all.
-        ws_per_message_deflate=False,
-    )
-    # Fan-out makes many short-lived objects; the default thresholds run a full
-    # collection every few seconds, a 100+ ms pause for 1,000 displays at once.
-    gc.set_threshold(50_000, 20, 100)
-    uvicorn.Server(config).run(sockets=[_listen(settings.host, settings.port)])
-    return 0
-
-
-def _listen(host: str, port: int) -> socket.socket:
-    """The listening socket, made here for one option uvicorn does not offer.
-
-    TCP_USER_TIMEOUT (inherited by accepted connections) lets the kernel drop a peer
-    whose data stays unacknowledged (a cable pulled, a display box switched off) after
-    20 s, instead of retransmitting for a quarter of an hour.
-    """
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if hasattr(socket, "TCP_USER_TIMEOUT"):
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, STALLED_PEER_MS)
-    sock.bind((host, port))
-    sock.set_inheritable(True)
-    return sock
+    return serve.run(settings, workers)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ class Settings:
     redis_url: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = 1  # server processes sharing the port (serve --workers)
     # Signs staff tokens and keys ID-number fingerprints. A random one is made
     # per process when unset, which is fine for a demo and wrong for production.
     secret: str = field(default_factory=lambda: secrets.token_hex(32), repr=False)
@@ -93,6 +94,7 @@ class Settings:
             redis_url=get("REDIS_URL", base.redis_url),
             host=get("HOST", base.host),
             port=int(get("PORT", str(base.port))),
+            workers=int(get("WORKERS", str(base.workers))),
             secret=get("SECRET", "") or base.secret,
             default_tz=get("TZ", base.default_tz),
             redis_prefix=get("REDIS_PREFIX", base.redis_prefix),

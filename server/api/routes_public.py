@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from starlette.requests import Request
@@ -27,7 +28,8 @@ async def healthz(request: Request, _: Any) -> Response:
         except Exception:
             redis_ok = False
     healthy = db and redis_ok is not False
-    body = schemas.Health(status="ok" if healthy else "degraded", database=db, redis=redis_ok)
+    body = schemas.Health(status="ok" if healthy else "degraded", database=db, redis=redis_ok,
+                          worker=os.getpid())  # fmt: skip
     return ok(body, 200 if healthy else 503)
 
 

@@ -113,6 +113,8 @@ class Health(BaseModel):
     status: Literal["ok", "degraded"]
     database: bool
     redis: bool | None = None
+    # The answering process (its pid): with `serve --workers N`, which of them answered.
+    worker: int
 
 
 Roles = Literal["admin", "supervisor", "clerk", "officer"]

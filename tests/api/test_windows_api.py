@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from tests.api.conftest import Api
 from tests.conftest import FakeClock
 
@@ -104,7 +106,7 @@ async def test_openapi_and_metrics(api: Api) -> None:
         in text
     )
     health = (await api.client.get("/healthz")).json()
-    assert health == {"status": "ok", "database": True, "redis": None}
+    assert health == {"status": "ok", "database": True, "redis": None, "worker": os.getpid()}
 
 
 async def test_a_retried_command_runs_once(api: Api) -> None:

@@ -97,7 +97,8 @@ async def test_demo_serves_a_ticket_end_to_end(demo_dir: Path, tmp_path: Path) -
 
             r = await client.get("/healthz")
             assert r.status_code == 200, r.text
-            assert r.json() == {"status": "ok", "database": True, "redis": None}
+            assert r.json() == {"status": "ok", "database": True, "redis": None,
+                                "worker": srv.proc.pid if srv.proc else None}  # fmt: skip
 
             r = await client.get("/openapi.json")
             assert r.status_code == 200, r.text
@@ -115,7 +116,9 @@ async def test_demo_serves_a_ticket_end_to_end(demo_dir: Path, tmp_path: Path) -
 
     # `onewindow check` now finds a migrated database in this directory.
     done = _cli(demo_dir, "check")
-    assert (done.returncode, done.stdout.strip()) == (0, "ok"), done.stdout + done.stderr
+    assert (done.returncode, done.stdout.split()) == (0, ["ok", "workers:", "1"]), (
+        done.stdout + done.stderr
+    )
 
 
 async def test_a_newcomer_walks_a_case_from_intake_to_pickup_on_the_demo(
