@@ -21,6 +21,7 @@ from typing import Any, cast
 
 from starlette.applications import Starlette
 
+from .realtime.ws_protocol import OneWindowWSProtocol
 from .settings import Settings
 
 STALLED_PEER_MS = 20_000
@@ -112,7 +113,8 @@ def _config(settings: Settings, app: Starlette | str, workers: int = 1) -> Any:
         # SIGTERM: stop accepting, close WebSockets with 1012 at once (uvicorn does), give
         # in-flight requests drain_s to finish. uvicorn annotates an int; any number works.
         timeout_graceful_shutdown=cast(int, settings.drain_s),
-        ws="websockets-sansio",
+        # uvicorn's sans-I/O protocol, whose closes give up on a peer that never reads.
+        ws=OneWindowWSProtocol,
         # A larger message is refused by the protocol layer with 1009 before it is buffered.
         ws_max_size=settings.ws_max_message_bytes,
         # Dead peers are noticed within ping interval + timeout (20 s).

@@ -330,13 +330,6 @@ def tcp_state(sock: socket.socket) -> int:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a client cut off with 4008 that never reads again leaves the hub, but its"
-    " connection is never dropped: closing the transport (the app returning after"
-    " KICK_GRACE_S, or uvicorn's keep-alive timeout) waits for a flush that never comes,"
-    " so the TCP connection stays ESTABLISHED with its buffers",
-)
 async def test_a_cut_off_client_that_never_reads_again_is_let_go(
     tmp_path: Path, pg_url: str, pg_hall: HallFixture
 ) -> None:
