@@ -128,7 +128,7 @@ export class HoursEditor {
     for (const [d, ps] of Object.entries(this.raw())) {
       ps.forEach(([open, close], i) => {
         if (!open || !close) p.push({ field: `hours.${d}.${i}`, key: "hours.both" });
-        else if (!HHMM.test(open) || !(HHMM.test(close) || close === "24:00")) p.push({ field: `hours.${d}.${i}`, key: "hours.hhmm" });
+        else if (!HHMM.test(open) || !(HHMM.test(close) || close === "24:00")) p.push({ field: `hours.${d}.${i}`, key: "hours.hhmm_day" });
       });
     }
     return p;

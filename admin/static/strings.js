@@ -131,7 +131,8 @@ export default {
     "hours.copy_mon": "将周一的时段复制到周二至周五",
     "hours.copied": "已将周一的时段复制到周二至周五，保存后生效",
     "hours.both": "请填写开始和结束时间",
-    "hours.hhmm": "时间格式应为 HH:MM，如 08:30；结束时间可写 24:00",
+    "hours.hhmm": "时间格式应为 HH:MM，如 08:30",
+    "hours.hhmm_day": "时间格式应为 HH:MM，如 08:30；结束时间可写 24:00",
 
     "cal.title": "节假日日历",
     "cal.explain": "只需列出与“周一至周五上班”不同的日子：法定节假日（休）和调休上班日（班）。",
@@ -496,7 +497,8 @@ export default {
     "hours.copy_mon": "Copy Monday to Tuesday–Friday",
     "hours.copied": "Monday's periods copied to Tuesday–Friday; save to keep them",
     "hours.both": "Enter both the opening and the closing time",
-    "hours.hhmm": "Use HH:MM, e.g. 08:30; a period may end at 24:00",
+    "hours.hhmm": "Use HH:MM, e.g. 08:30",
+    "hours.hhmm_day": "Use HH:MM, e.g. 08:30; a period may end at 24:00",
 
     "cal.title": "Holiday calendar",
     "cal.explain": "List only the days that differ from Monday–Friday working: public holidays (off) and make-up working days (work).",

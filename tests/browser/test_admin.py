@@ -282,7 +282,7 @@ async def test_admin_configures_a_hall(
         tue = form.locator('.day[data-day="tue"] .period').first
         await tue.locator("input[data-part=open]").fill("8:3")
         await form.locator("#hall-save").click()
-        await expect(tue.locator(".field-error")).to_have_text("时间格式应为 HH:MM，如 08:30")
+        await expect(tue.locator(".field-error")).to_have_text("时间格式应为 HH:MM，如 08:30；结束时间可写 24:00")
         await expect(tue.locator("input[data-part=open]")).to_be_focused()
         # Close before open: the server refuses (hours_invalid) and says so beside the hours.
         await tue.locator("input[data-part=open]").fill("17:00")
