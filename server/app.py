@@ -27,10 +27,13 @@ from .api import (
     routes_auth,
     routes_cases,
     routes_citizen,
+    routes_complaints,
     routes_matters,
     routes_notices,
     routes_public,
+    routes_ratings,
     routes_staff,
+    routes_stats,
     routes_windows,
 )
 from .api.http import BodyReader, route
@@ -38,6 +41,7 @@ from .api.state import AppState, authenticate
 from .auth import TokenSigner
 from .bus.base import Bus
 from .bus.memory import MemoryBus
+from .domain.model import Hall
 from .files.store import file_store_for
 from .loops import stop_if_cancelled
 from .metrics import Metrics
@@ -51,7 +55,7 @@ from .security import SecurityHeaders
 from .settings import Settings
 from .store import outbox_sql, sessions_sql
 from .store.store import Store
-from .usecases import appointment_sweep, case_sweep
+from .usecases import appointment_sweep, case_sweep, stats_alert, stats_archive
 from .usecases.applications import Applications
 from .usecases.appointments import Appointments
 from .usecases.audit_log import AuditLog
@@ -60,14 +64,19 @@ from .usecases.case_tasks import CaseTasks
 from .usecases.cases import Cases
 from .usecases.check_in import CheckIns
 from .usecases.citizens import Citizens, CodeLimits
+from .usecases.complaints import Complaints
 from .usecases.config import Config
 from .usecases.context import Clock, Context
+from .usecases.followups import Followups
 from .usecases.matters import Matters
 from .usecases.notices import Notices
 from .usecases.pickup import Pickup
 from .usecases.ratelimit import Limit, MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from .usecases.rating_pads import Pads
+from .usecases.ratings import Ratings
 from .usecases.sessions import Sessions
 from .usecases.staff import Staff
+from .usecases.stats import Stats
 from .usecases.tickets import Limits, Tickets
 from .usecases.windows import Windows
 from .web import Pages
@@ -87,8 +96,12 @@ ENDPOINTS = (
     *routes_matters.ENDPOINTS,
     *routes_cases.ENDPOINTS,
     *routes_applications.ENDPOINTS,
+    *routes_complaints.ENDPOINTS,
+    *routes_ratings.ENDPOINTS,
+    *routes_stats.ENDPOINTS,
 )
 DAY_END_CHECK_S = 60.0
+WAIT_ALERT_CHECK_S = 15.0
 OUTBOX_KEEP_DAYS = 30
 TRIM_EVERY_S = 3600.0  # the audit retention is counted in days: hourly is plenty
 
@@ -130,6 +143,7 @@ def create_app(settings: Settings, *, clock: Clock = _utcnow) -> Starlette:
     appointments = Appointments(ctx, limiter)
     matters = Matters(ctx)
     cases = Cases(ctx, matters)
+    pads = Pads(ctx)
     st = AppState(
         settings=settings,
         ctx=ctx,
@@ -165,12 +179,17 @@ def create_app(settings: Settings, *, clock: Clock = _utcnow) -> Starlette:
             file_store_for(settings.effective_database_url(), store.sealer, settings.files_dir),
             settings.upload_max_bytes, limiter,
         ),
+        # Filing: its own limits per client (a phone's, a kiosk's) and a cap per hall per day.
+        complaints=Complaints(ctx, matters, limiter),
+        ratings=Ratings(ctx, pads, limiter),
+        pads=pads,
+        followups=Followups(ctx),
         redis=redis,
     )
     hub = Hub(
         store,
         bus,
-        Snapshots(ctx, st.tickets, st.case_tasks),
+        Snapshots(ctx, st.tickets, st.case_tasks, pads=pads),
         poll_s=settings.ws_poll_s,
         heartbeat_s=settings.ws_heartbeat_s,
         metrics=metrics,
@@ -205,6 +224,7 @@ def create_app(settings: Settings, *, clock: Clock = _utcnow) -> Starlette:
         await watch.start()
         await notifier.start()
         janitor = asyncio.create_task(_day_end_loop(st), name="onewindow-day-end")
+        alerts = asyncio.create_task(_wait_alert_loop(st), name="onewindow-wait-alert")
         # What start-up built lives as long as the process: keep it out of every
         # future garbage collection pass.
         gc.freeze()
@@ -212,9 +232,10 @@ def create_app(settings: Settings, *, clock: Clock = _utcnow) -> Starlette:
         try:
             yield
         finally:
-            janitor.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await janitor
+            for task in (janitor, alerts):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             stop_forgetting()
             await notifier.stop()
             await watch.stop()
@@ -234,6 +255,7 @@ def create_app(settings: Settings, *, clock: Clock = _utcnow) -> Starlette:
     )
     app.state.ow = st
     app.state.hub = hub
+    app.state.stats = Stats(ctx)
     return app
 
 
@@ -281,6 +303,27 @@ async def _day_end_loop(st: AppState) -> None:
         await asyncio.sleep(DAY_END_CHECK_S)
 
 
+async def _wait_alert_loop(st: AppState) -> None:
+    """The long-wait alert of every hall, checked more often than the day's end."""
+    while True:
+        for hall in await _halls_or_none(st):
+            try:
+                await stats_alert.sweep(st.ctx, hall.id, st.ctx.clock())
+            except Exception:
+                stop_if_cancelled()
+                log.exception("hall %s: wait alert check failed; will retry", hall.id)
+        await asyncio.sleep(WAIT_ALERT_CHECK_S)
+
+
+async def _halls_or_none(st: AppState) -> list[Hall]:
+    try:
+        return await st.ctx.store.halls()
+    except Exception:
+        stop_if_cancelled()
+        log.exception("wait alert: cannot list the halls; will retry")
+        return []
+
+
 async def _settle_hall(st: AppState, hall_id: str) -> None:
     """One hall's day-end work; its failure must not keep the others' from running."""
     try:
@@ -289,6 +332,8 @@ async def _settle_hall(st: AppState, hall_id: str) -> None:
             log.info("hall %s: voided %d tickets left from earlier days", hall_id, n)
         await appointment_sweep.sweep(st.ctx, hall_id, st.ctx.clock())
         await case_sweep.sweep(st.ctx, st.matters, hall_id, st.ctx.clock())
+        # After the voiding above: a frozen day's passes are already settled.
+        await stats_archive.catch_up(st.ctx, hall_id, st.ctx.clock())
     except Exception:
         stop_if_cancelled()
         log.exception("hall %s: day-end check failed; will retry", hall_id)

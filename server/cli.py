@@ -168,7 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.demo:
         base = f"http://{settings.host}:{settings.port}"
         log.info("kiosk %s/kiosk/demo · phone %s/m/demo · board %s/display/demo"
-                 " · console %s/console · admin %s/admin", base, base, base, base, base)
+                 " · console %s/console · admin %s/admin · stats %s/stats"
+                 " · supervise %s/supervise", *[base] * 7)
     return serve.run(settings, workers)
 
 

@@ -29,8 +29,10 @@ from .domain.errors import OneWindowError
 from .usecases.cases import number_prefix
 
 PAGES_PACKAGE = "onewindow_pages"
-FOLDERS = ("displays", "window_client", "admin", "web_common", "kiosk", "citizen", "dept_console")
-TEMPLATE_FOLDERS = ("displays", "window_client", "admin", "kiosk", "citizen", "dept_console")
+FOLDERS = ("displays", "window_client", "admin", "web_common", "kiosk", "citizen", "dept_console",
+           "stats", "supervisor")
+TEMPLATE_FOLDERS = ("displays", "window_client", "admin", "kiosk", "citizen", "dept_console",
+                    "stats", "supervisor")
 
 
 class PagesNotInstalled(RuntimeError):
@@ -109,6 +111,32 @@ class Pages:
 
     async def admin(self, request: Request) -> Response:
         return self.render("admin.html")
+
+    async def rate_pad(self, request: Request) -> Response:
+        """The rating pad (评价器): the shell; the pad reads its window with its own key."""
+        hall_id, window_id = request.path_params["hall"], request.path_params["window"]
+        try:
+            info = await state(request).ctx.hall(hall_id)
+            if await state(request).ctx.window_hall(window_id) != hall_id:
+                raise OneWindowError(
+                    "unknown_window", "no such window in this hall", "本大厅没有该窗口"
+                )
+        except OneWindowError as err:
+            return self._missing(err)
+        return self.render("rate.html", hall_id=hall_id, hall_name=info.hall.name,
+                           window_id=window_id)  # fmt: skip
+
+    async def supervise(self, request: Request) -> Response:
+        # Only the shell: the page reads the follow-ups with the supervisor's sign-in.
+        return self.render("followups.html")
+
+    async def supervise_complaints(self, request: Request) -> Response:
+        # Only the shell: the page reads the complaints with the supervisor's sign-in.
+        return self.render("complaints.html")
+
+    async def stats(self, request: Request) -> Response:
+        # Only the shell: the page signs in and reads the figures of the user's hall.
+        return self.render("stats.html")
 
     async def dept(self, request: Request) -> Response:
         return self.render("dept.html")
@@ -197,6 +225,10 @@ class Pages:
     async def mine(self, request: Request) -> Response:
         return self.render("me.html")
 
+    async def complaint(self, request: Request) -> Response:
+        # 投诉建议: file, and look up the answer (number and secret in a POST body).
+        return await self._hall_page(request, "complaint.html")
+
     async def case_status(self, request: Request) -> Response:
         # 办件查询: the number and the ID suffix go in a POST body, never in this address.
         return await self._case_page(request, "case.html")
@@ -222,16 +254,21 @@ class Pages:
         return [
             Route("/display/{hall}", self.board, methods=["GET"]),
             Route("/display/{hall}/window/{window}", self.window_screen, methods=["GET"]),
+            Route("/display/{hall}/window/{window}/rate", self.rate_pad, methods=["GET"]),
+            Route("/supervise", self.supervise, methods=["GET"]),
+            Route("/supervise/complaints", self.supervise_complaints, methods=["GET"]),
             Route("/console", self.console, methods=["GET"]),
             Route("/console/notice/{case}", self.case_notice, methods=["GET"]),
             Route("/admin", self.admin, methods=["GET"]),
             Route("/dept", self.dept, methods=["GET"]),
+            Route("/stats", self.stats, methods=["GET"]),
             Route("/kiosk/{hall}", self.kiosk, methods=["GET"]),
             Route("/kiosk/{hall}/slip/{ticket}", self.slip, methods=["GET"]),
             Route("/m/me", self.mine, methods=["GET"]),
             Route("/m/ticket/{ticket}", self.follow, methods=["GET"]),
             Route("/m/application/{application}", self.application, methods=["GET"]),
             Route("/m/{hall}/case", self.case_status, methods=["GET"]),
+            Route("/m/{hall}/complaint", self.complaint, methods=["GET"]),
             Route("/m/{hall}/apply/{code}", self.apply, methods=["GET"]),
             Route("/m/{hall}/guide", self.guide, methods=["GET"]),
             Route("/m/{hall}/guide/{code}", self.matter, methods=["GET"]),
@@ -245,4 +282,7 @@ class Pages:
             Mount("/static/dept", _Static(directory=self.folders["dept_console"] / "static")),
             Mount("/static/kiosk", _Static(directory=self.folders["kiosk"] / "static")),
             Mount("/static/citizen", _Static(directory=self.folders["citizen"] / "static")),
+            Mount("/static/stats", _Static(directory=self.folders["stats"] / "static")),
+            Mount("/static/supervisor",
+                  _Static(directory=self.folders["supervisor"] / "static")),
         ]

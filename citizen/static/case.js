@@ -5,6 +5,7 @@
 // number (the server's words); a number tried wrongly too often is locked for the day.
 import { api, describe, el, i18n, t, wireLangSwitch } from "./common.js";
 import { caseCard, matterInfo, takePickup } from "./case_view.js";
+import { RatingPanel, idGate } from "./rating.js";
 
 const $ = (id) => document.getElementById(id);
 const PREFIX = document.body.dataset.prefix || "370102";
@@ -58,6 +59,17 @@ async function show(c) {
   $("result").hidden = false;
   document.title = `${c.number} · ${t("case.title")}`;
   $(`case-${c.id}-title`).focus();
+  // Collected or mailed: the case's own rating (好差评), by the number and the full ID
+  // number (the suffix that opened this page is shown masked to staff: no credential).
+  if (!["picked_up", "mailed", "archived"].includes(c.state)) return;
+  idGate($("case-rating"), "case-rating", (idNumber) => {
+    const asked = { number: c.number, id_number: idNumber };
+    new RatingPanel($("case-rating"), {
+      id: "case-rating",
+      read: () => api("POST", "/api/case-rating", { body: asked }),
+      send: (body) => api("POST", "/api/case-ratings", { body: { ...asked, ...body } }),
+    }).refresh();
+  });
 }
 
 async function submit(ev) {
@@ -98,6 +110,8 @@ async function submit(ev) {
 function again() {
   S.suffix = null;
   $("case-box").replaceChildren();
+  $("case-rating").replaceChildren();
+  $("case-rating").hidden = true;
   $("result").hidden = true;
   $("query").hidden = false;
   $("number").value = "";

@@ -6,6 +6,7 @@ import matter from "/static/common/strings_guide.js";
 import apply from "./strings_apply.js";
 import booking from "./strings_booking.js";
 import cases from "./strings_case.js";
+import complaint from "./strings_complaint.js";
 import guide from "./strings_guide.js";
 
 const base = {
@@ -252,6 +253,6 @@ const base = {
 };
 
 export default {
-  zh: { ...base.zh, ...booking.zh, ...matter.zh, ...guide.zh, ...cases.zh, ...apply.zh },
-  en: { ...base.en, ...booking.en, ...matter.en, ...guide.en, ...cases.en, ...apply.en },
+  zh: { ...base.zh, ...booking.zh, ...matter.zh, ...guide.zh, ...cases.zh, ...apply.zh, ...complaint.zh },
+  en: { ...base.en, ...booking.en, ...matter.en, ...guide.en, ...cases.en, ...apply.en, ...complaint.en },
 };

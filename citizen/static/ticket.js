@@ -9,6 +9,7 @@ import { CallScreen, setupNotifyButton } from "./alert.js";
 import { api, describe, i18n, lang, serviceName, t, tickets, windowLabel,
   wireLangSwitch } from "./common.js";
 import { connectLive } from "./live.js";
+import { RatingPanel } from "./rating.js";
 
 const ID = document.body.dataset.ticket;
 const TOPIC = `ticket:${ID}`;
@@ -16,7 +17,13 @@ const FINAL = new Set(["done", "cancelled", "voided"]);
 const CALL_EVENTS = new Set(["ticket.called", "ticket.recalled", "ticket.called_back"]);
 const GONE = new Set(["ticket_token_invalid", "unknown_ticket", "not_found", "ticket_not_found"]);
 const $ = (id) => document.getElementById(id);
-const S = { token: null, data: null, socket: null, found: false };
+const S = { token: null, data: null, socket: null, found: false, rated: false };
+// After service: the rating (好差评), with the ticket's token.
+const rating = new RatingPanel($("rating"), {
+  id: "rating",
+  read: () => api("GET", `/api/tickets/${encodeURIComponent(ID)}/rating?token=${encodeURIComponent(S.token)}`),
+  send: (body) => api("POST", `/api/tickets/${encodeURIComponent(ID)}/rating?token=${encodeURIComponent(S.token)}`, { body }),
+});
 window.__ticket = S;
 
 // Read the token out of the address, then take it out of the address bar.
@@ -114,6 +121,10 @@ function apply(data) {
   // Nothing more will happen to this ticket: let the connection go (an idle one that
   // follows nothing would only be closed by the server).
   if (FINAL.has(d.state) && S.socket) S.socket.stop();
+  if (d.state === "done" && !S.rated) {
+    S.rated = true;
+    rating.refresh();
+  }
 }
 
 function fromEvent(msg) {

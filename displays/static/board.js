@@ -34,6 +34,7 @@
 // removed, a service added or renamed, the hall renamed) shows within a moment,
 // without a reload: what the event says is applied at once, then the hall is re-read.
 import { Speaker, callText } from "./speech.js";
+import { WaitAlert } from "./board_alert.js";
 import { connect, flag, getJson, hallClock, i18n, later, num, pageSetup, params, parseAt,
   setupSound } from "./display.js";
 
@@ -404,17 +405,22 @@ function render() {
 // --- start ------------------------------------------------------------------------------------
 
 pageSetup();
+const waitAlert = new WaitAlert(HALL, $("wait-alert"));
+waitAlert.load();
 $("notice").setAttribute("aria-label", t("board.notices"));
 showCalls();
 connect({
   topic: `hall:${HALL}`,
   onMessage: (msg) => {
     if (msg.op === "snapshot" && msg.topic === `hall:${HALL}`) applySnapshot(msg.data || {});
-    else if (msg.op === "event" && msg.topic === `hall:${HALL}`) applyEvent(msg);
+    else if (msg.op === "event" && msg.topic === `hall:${HALL}`) {
+      applyEvent(msg);
+      waitAlert.onEvent(msg);
+    }
   },
   // Back after a blip or a server restart: the replay (or snapshot) brings the
   // calls; counts, windows and notices are read afresh as well.
-  onReconnect: () => { refreshSoon(); loadNotices(); },
+  onReconnect: () => { refreshSoon(); loadNotices(); waitAlert.load(); },
 });
 setupSound(speaker);
 window.addEventListener("resize", () => {

@@ -13,6 +13,8 @@ export const STRINGS = {
     "board.people": "{n}",
     "board.notices": "信息公告",
     "board.notice_progress": "{i} / {n}",
+    "alert.wait": "当前等候时间较长（超过 {minutes} 分钟），正在增派人员，请耐心等候",
+    "alert.wait_services": "{services} 类业务等候已超过 {minutes} 分钟，正在增派人员，请耐心等候",
 
     "notice.policy": "政策通知",
     "notice.materials": "办事材料",
@@ -56,6 +58,8 @@ export const STRINGS = {
     "board.people": "{n}",
     "board.notices": "Notices",
     "board.notice_progress": "{i} / {n}",
+    "alert.wait": "Waits are long right now (over {minutes} min); more staff are on the way",
+    "alert.wait_services": "Waits for {services} are over {minutes} min; more staff are on the way",
 
     "notice.policy": "Policy",
     "notice.materials": "Materials",

@@ -17,6 +17,7 @@
 //   ?retry_max=15    the longest wait between reconnection attempts, in seconds
 import { makeI18n } from "/static/common/i18n.js";
 import { CheckInDesk } from "./checkin.js";
+import { ComplaintDesk } from "./complaint.js";
 import { Entry } from "./entry.js";
 import { MatterGuide } from "./guide.js";
 import { PickupDesk } from "./pickup.js";
@@ -37,7 +38,7 @@ const cfg = { idleMs: num("idle", 30) * 1000, doneMs: num("done", 10) * 1000 };
 const HALL = document.body.dataset.hall;
 const $ = (id) => document.getElementById(id);
 
-const STEPS = ["start", "id", "green", "phone", "confirm", "guide", "checkin", "done", "fail", "matters", "matter", "pickup"];
+const STEPS = ["start", "id", "green", "phone", "confirm", "guide", "checkin", "done", "fail", "matters", "matter", "pickup", "complaint"];
 // Where the focus goes on each step (the field, for a reader's keystrokes), and what is said.
 // The check-in and pickup steps' depend on their field (checkin.js, pickup.js).
 const FOCUS = { start: "start-title", id: "id-input", green: "green-take", phone: "phone-input",
@@ -70,6 +71,8 @@ const today = () => (hall.hall && hall.hall.business_day) || new Date().toISOStr
 const pickup = new PickupDesk({ hallId: HALL, prefix: document.body.dataset.casePrefix, entry, t, lang, today,
   say: (x) => prefs.say(x), reset, onFail: (f) => fail(f),
   onDone: (r) => { done(r.ticket); printer.print(slipUrl(HALL, r.ticket)); pickup.show(r); } });
+const complaint = new ComplaintDesk({ hallId: HALL, t, lang, hall, say: (x) => prefs.say(x), reset,
+  onFail: (f) => fail(f) }); // 投诉建议 (complaint.js)
 
 // --- steps ------------------------------------------------------------------------------
 
@@ -88,7 +91,7 @@ function go(step) {
   if (entry.has(step)) entry.render(step);
   if (step === "confirm") renderConfirm();
   desk.forget(); // what was typed on the step before is no part of a scan on this one
-  const sub = { checkin: desk, pickup }[step]; // its field and prompt depend on its mode
+  const sub = { checkin: desk, pickup, complaint }[step]; // its field and prompt depend on its mode
   if (sub) sub.render();
   $(sub ? sub.input() : FOCUS[step]).focus({ preventScroll: true });
   const booking = step === "start" && !$("ci-open").hidden; // and check-in is offered
@@ -111,6 +114,7 @@ function reset() {
   desk.clear();
   guide.clear();
   pickup.clear();
+  complaint.clear();
   for (const id of ["done-number", "done-service", "done-ahead", "done-eta", "fail-text",
     "fail-alt", "sum-service", "sum-id", "sum-phone", "sum-kind"]) $(id).textContent = "";
   $("sending").hidden = true;
@@ -241,7 +245,7 @@ function tick() {
   if (S.step === "done") {
     renderDoneButton();
     if (now - S.doneAt >= cfg.doneMs) reset();
-  } else if (S.step !== "start" && !S.sending && !desk.sending && !pickup.sending) {
+  } else if (S.step !== "start" && !S.sending && !desk.sending && !pickup.sending && !complaint.sending) {
     const left = cfg.idleMs - (now - lastActivity);
     if (left <= 0) reset();
     else if (left <= 10000) {
@@ -287,6 +291,7 @@ function wire() {
       if (S.step === "checkin") return desk.route();
       if (S.step === "matters") return guide.route();
       if (S.step === "pickup") return pickup.sending ? null : pickup.route();
+      if (S.step === "complaint") return complaint.route();
       return ["start", "done", "fail"].includes(S.step) ? scan : null;
     },
   });
@@ -301,6 +306,7 @@ go("start");
 hall.start();
 guide.start();
 pickup.start(() => go("pickup"));
+complaint.start(() => { if (S.step !== "start") reset(); go("complaint"); });
 tick();
 setInterval(tick, 1000);
 

@@ -20,12 +20,16 @@ from ..usecases.case_tasks import CaseTasks
 from ..usecases.cases import Cases
 from ..usecases.check_in import CheckIns
 from ..usecases.citizens import Citizens
+from ..usecases.complaints import Complaints
 from ..usecases.config import Config
 from ..usecases.context import Context
+from ..usecases.followups import Followups
 from ..usecases.matters import Matters
 from ..usecases.notices import Notices
 from ..usecases.pickup import Pickup
 from ..usecases.ratelimit import Limit
+from ..usecases.rating_pads import Pads
+from ..usecases.ratings import Ratings
 from ..usecases.sessions import Sessions
 from ..usecases.staff import Staff
 from ..usecases.tickets import Tickets, TicketView
@@ -57,6 +61,10 @@ class AppState:
     pickup: Pickup
     case_query: CaseQuery
     applications: Applications
+    complaints: Complaints
+    ratings: Ratings
+    pads: Pads
+    followups: Followups
     trusted: proxy.TrustedProxies = field(default_factory=proxy.TrustedProxies)
     redis: Any | None = None
 

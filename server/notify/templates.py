@@ -202,6 +202,46 @@ CATALOG: Mapping[str, Template] = {
             " Please check in between {checkin}, or cancel if you cannot come.",
         ),
     ),
+    # Ratings (差评整改): the supervisor's response to a bad rating, as the phone page shows it.
+    "rating_response": Template(
+        ("hall", "number", "response"),
+        Rendered(
+            "评价回复 {number}",
+            "【{hall}】您对 {number} 的评价已处理，回复如下：{response} 感谢您的监督。",
+        ),
+        Rendered(
+            "About your rating of {number}",
+            "{hall}: your rating of {number} has been followed up: {response} Thank you.",
+        ),
+    ),
+    # Complaints (投诉): the answer itself goes to the phone the citizen left.
+    "complaint_answered": Template(
+        ("hall", "number", "answer"),
+        Rendered(
+            "投诉已答复 {number}",
+            "【{hall}】您的投诉（编号 {number}）已答复：{answer} 可凭投诉编号和查询码在手机页面查询。",
+        ),
+        Rendered(
+            "Complaint answered: {number}",
+            "{hall}: your complaint {number} has been answered: {answer} Look it up on your"
+            " phone with the number and the query code.",
+        ),
+    ),
+    # The query code is the complaint's only key: it goes to the phone left, and the
+    # outbox keeps parameters sealed.
+    "complaint_filed": Template(
+        ("hall", "number", "code"),
+        Rendered(
+            "投诉已受理 {number}",
+            "【{hall}】您的投诉已受理，编号 {number}，查询码 {code}，请妥善保存。"
+            "我们将在5个工作日内答复。",
+        ),
+        Rendered(
+            "Complaint received: {number}",
+            "{hall}: your complaint {number} is received; its query code is {code}: keep it."
+            " We answer within 5 working days.",
+        ),
+    ),
 }
 
 

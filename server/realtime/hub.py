@@ -24,7 +24,7 @@ from ..store.tx import StoredEvent
 from .feed import HallFeed, advance
 from .limits import AddressSlots
 from .positions import PositionRefresher
-from .protocol import CloseCode, Position, Topic, dumps
+from .protocol import CloseCode, Position, Topic, dumps, pad_topic, revoked_pad
 from .snapshot import Snapshots
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,8 @@ def topics_of(hall_id: str, e: StoredEvent) -> list[str]:
             out.append(f"window:{e.data[key]}")
     if isinstance(e.data.get("ticket"), str):
         out.append(f"ticket:{e.data['ticket']}")
+    if (pad := pad_topic(e.type, e.data)) is not None:
+        out.append(pad)
     return out
 
 
@@ -280,6 +282,10 @@ class Hub:
             subs.clear()
 
     def _deliver(self, feed: HallFeed, e: StoredEvent) -> None:
+        if (cut := revoked_pad(e.type, e.data)) is not None:  # a pad's key replaced/revoked
+            for peer_id in feed.subs.pop(cut, {}):
+                if (peer := self.peers.get(peer_id)) is not None:
+                    peer.kick(CloseCode.UNAUTHORIZED, "the pad was unpaired or paired again")
         for topic in topics_of(feed.hall_id, e):
             subs = feed.subs.get(topic)
             if not subs:

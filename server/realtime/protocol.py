@@ -54,7 +54,8 @@ class Subscribe(_Msg):
     op: Literal["subscribe"]
     topic: str = Field(max_length=128)
     since: Position | None = None
-    token: str | None = Field(default=None, max_length=256, description="ticket token")
+    token: str | None = Field(default=None, max_length=256,
+                              description="a ticket's token, or a rating pad's key")
 
 
 class Unsubscribe(_Msg):
@@ -119,7 +120,7 @@ def parse(text: str) -> ClientMessage:
 
 @dataclass(frozen=True, slots=True)
 class Topic:
-    kind: Literal["hall", "window", "ticket", "dept"]
+    kind: Literal["hall", "window", "ticket", "dept", "pad"]
     key: str
 
     def __str__(self) -> str:
@@ -128,13 +129,37 @@ class Topic:
     @classmethod
     def parse(cls, text: str) -> Topic:
         kind, sep, key = text.partition(":")
-        if not sep or not key or kind not in ("hall", "window", "ticket", "dept"):
+        if not sep or not key or kind not in ("hall", "window", "ticket", "dept", "pad"):
             raise InvalidInput(
                 "bad_topic",
-                "topics are hall:{hall}, window:{window}, ticket:{ticket} or dept:{department}",
-                "主题应为 hall:、window:、ticket: 或 dept: 加编号",
+                "topics are hall:{hall}, window:{window}, ticket:{ticket}, dept:{department}"
+                " or pad:{window}",
+                "主题应为 hall:、window:、ticket:、dept: 或 pad: 加编号",
             )
         return cls(kind, key)  # type: ignore[arg-type]
+
+
+# What a window's rating pad (topic pad:{window}) is told: the window's finishes, the
+# clerk's 请评价, that a rating was made, and the window's own changes (the clerk's name).
+PAD_TYPES = frozenset({"ticket.finished", "rating.prompt", "rating.recorded", "window.opened",
+                       "window.closed", "window.paused", "window.resumed"})  # fmt: skip
+
+
+def pad_topic(event_type: str, data: dict[str, Any]) -> str | None:
+    """The pad topic an event of a hall's stream also goes to, if any."""
+    window = data.get("window")
+    if event_type in PAD_TYPES and isinstance(window, str):
+        return f"pad:{window}"
+    return None
+
+
+def revoked_pad(event_type: str, data: dict[str, Any]) -> str | None:
+    """The pad topic whose subscribers are cut off by this event (a pad re-paired or
+    unpaired: the key they subscribed with no longer holds), if any."""
+    window = data.get("window")
+    if event_type == "pad.revoked" and isinstance(window, str):
+        return f"pad:{window}"
+    return None
 
 
 def dumps(message: dict[str, Any]) -> str:

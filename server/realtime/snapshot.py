@@ -17,6 +17,7 @@ from ..domain.model import Ticket, TicketState, Window
 from ..store.store import Store
 from ..usecases.case_tasks import CaseTasks, item_dict
 from ..usecases.context import Context
+from ..usecases.rating_pads import Pads
 from ..usecases.tickets import Tickets
 from .protocol import Topic
 
@@ -36,11 +37,13 @@ def staff_ticket_dict(t: Ticket) -> dict[str, Any]:
 
 
 class Snapshots:
-    def __init__(self, ctx: Context, tickets: Tickets, case_tasks: CaseTasks | None = None) -> None:
+    def __init__(self, ctx: Context, tickets: Tickets, case_tasks: CaseTasks | None = None,
+                 *, pads: Pads | None = None) -> None:  # fmt: skip
         self.ctx = ctx
         self.store: Store = ctx.store
         self.tickets = tickets
         self.case_tasks = case_tasks
+        self.pads = pads
 
     async def build(self, hall_id: str, topic: Topic) -> tuple[dict[str, Any], str, int]:
         """(data, epoch, seq) for a topic of this hall."""
@@ -49,6 +52,7 @@ class Snapshots:
             "window": self._window,
             "ticket": self._ticket,
             "dept": self._dept,
+            "pad": self._pad,
         }
         read = readers[topic.kind]
         for _ in range(ATTEMPTS):
@@ -130,6 +134,11 @@ class Snapshots:
         assert self.case_tasks is not None
         found = await self.case_tasks.department_inbox(department)
         return {"department": department, "tasks": [item_dict(i) for i in found]}
+
+    async def _pad(self, _: str, window_id: str) -> dict[str, Any]:
+        """A rating pad's start: the same shape as GET /api/pads/{window}."""
+        assert self.pads is not None
+        return await self.pads.current(window_id)
 
     async def _ticket(self, hall_id: str, ticket_id: str) -> dict[str, Any]:
         t = await self.store.ticket(ticket_id)

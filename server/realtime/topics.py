@@ -4,6 +4,7 @@ hall:{hall}      anyone: display-safe data only
 window:{window}  the clerk signed in at that window, supervisors and admins of its hall
 ticket:{ticket}  whoever holds the ticket's token (the citizen's phone)
 dept:{dept}      the department's officers (its task inbox), and admins
+pad:{window}     the window's rating pad, by the key it was paired with
 """
 
 from __future__ import annotations
@@ -47,6 +48,10 @@ async def authorize_topic(
             )
         ticket = await app.tickets.get(topic.key, token)
         return ticket.ticket.hall_id
+    if topic.kind == "pad":
+        async with app.ctx.store.db.reader() as c:
+            pad = await app.pads.check_key(c, topic.key, token)
+        return pad.hall_id
     return await _dept(app, actor, topic.key)
 
 

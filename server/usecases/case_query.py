@@ -5,8 +5,11 @@ lookups are rate-limited per client, so numbers cannot be enumerated."""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import re
+import secrets
+from collections.abc import Callable
 
 from ..domain.errors import InvalidInput, NotFound, RateLimited
 from ..store import cases_sql as sql
@@ -34,23 +37,54 @@ def check_suffix(id_suffix: str) -> str:
     return suffix
 
 
+def _case_locked() -> RateLimited:
+    return RateLimited("case_query_locked", "too many wrong tries for this number today",
+                       "该受理编号今日核对错误次数过多，请明天再试或到大厅咨询")  # fmt: skip
+
+
 class SuffixGuard:
-    """Counts wrong suffixes per number (known or not: the answer must not tell which)."""
+    """Counts the secrets tried per number (known or not: the answer must not tell which).
 
-    def __init__(self, limiter: RateLimiter) -> None:
+    A try is counted before its secret is compared, by the limiter's atomic hit, and
+    refused when over: a burst of parallel guesses cannot all pass a check before any of
+    them is counted. Given the secret, the same secret again is not counted twice, so a
+    citizen looking up their own case (status, rating, pickup) spends one try a day; a
+    caller that does not give it spends one per call. The day is the limiter's window
+    (UTC days: 08:00 in Beijing), and the lock says when it lifts.
+    """
+
+    def __init__(self, limiter: RateLimiter, *, prefix: str = "case-suffix",
+                 limit: Limit = WRONG_SUFFIX_LIMIT,
+                 locked: Callable[[], RateLimited] = _case_locked,
+                 pepper: bytes | None = None) -> None:  # fmt: skip
         self.limiter = limiter
+        self.prefix = prefix
+        self.limit = limit
+        self.locked = locked
+        # Keys name a secret by a keyed digest: a Redis dump must not give a phone or ID
+        # suffix away. Without the server's secret, one of this process's.
+        self.pepper = pepper or secrets.token_bytes(32)
 
-    @staticmethod
-    def _key(number: str) -> str:
-        return f"case-suffix:{number.strip().upper()}"
+    def _key(self, number: str) -> str:
+        return f"{self.prefix}:{number.strip().upper()}"
 
-    async def check(self, number: str) -> None:
-        if await self.limiter.over(self._key(number), WRONG_SUFFIX_LIMIT):
-            raise RateLimited("case_query_locked", "too many wrong tries for this number today",
-                              "该受理编号今日核对错误次数过多，请明天再试或到大厅咨询")  # fmt: skip
-
-    async def missed(self, number: str) -> None:
-        await self.limiter.hit(self._key(number), WRONG_SUFFIX_LIMIT)
+    async def check(self, number: str, secret: str | None = None) -> None:
+        """Count this try (unless the same secret was tried today), or refuse it."""
+        key = self._key(number)
+        if secret is None:
+            fresh = True
+        else:
+            digest = hmac.new(self.pepper, f"{key}:{secret}".encode(), hashlib.sha256)
+            fresh = await self.limiter.hit(f"{key}:{digest.hexdigest()[:32]}",
+                                           Limit(1, self.limit.seconds))  # fmt: skip
+        if fresh:
+            ok = await self.limiter.hit(key, self.limit)
+        else:  # tried before: no new guess, refused only if the number is locked
+            ok = not await self.limiter.over(key, Limit(self.limit.count + 1, self.limit.seconds))
+        if not ok:
+            err = self.locked()
+            err.details["retry_after"] = self.limiter.retry_after(self.limit)
+            raise err
 
 
 def _not_found() -> NotFound:
@@ -63,7 +97,7 @@ class CaseQuery:
         self.ctx = ctx
         self.matters = matters
         self.limiter = limiter
-        self.guard = SuffixGuard(limiter)
+        self.guard = SuffixGuard(limiter, pepper=ctx.secret)
 
     async def status(self, number: str, id_suffix: str, client: str) -> CaseView:
         number = number.strip().upper()
@@ -75,12 +109,11 @@ class CaseQuery:
         if not await self.limiter.hit(f"case-query:{client}", QUERY_LIMIT):
             raise RateLimited("rate_limited", "too many queries; try again later",
                               "查询过于频繁，请稍后再试")  # fmt: skip
-        await self.guard.check(number)
+        await self.guard.check(number, suffix)
         async with self.ctx.store.db.reader() as c:
             case = await sql.by_number(c, number)
             if case is not None and hmac.compare_digest(case.id_masked[-4:].upper(), suffix):
                 return await self._view(c, case.id)
-        await self.guard.missed(number)
         raise _not_found()
 
     async def mine(self, citizen: Citizen) -> list[CaseView]:

@@ -45,7 +45,7 @@ class Pickup:
         self.matters = matters
         self.tickets = tickets
         self.limiter = limiter
-        self.guard = SuffixGuard(limiter)
+        self.guard = SuffixGuard(limiter, pepper=ctx.secret)
 
     async def take_ticket(self, hall_id: str, number: str | None, id_suffix: str | None,
                           id_number: str | None, channel: Channel,
@@ -60,12 +60,11 @@ class Pickup:
             if number:
                 # The number alone is guessable: with it, the ID's last 4, as the status query.
                 suffix = check_suffix(id_suffix or "")
-                await self.guard.check(number)
+                await self.guard.check(number, suffix)  # counted before compared
                 case = await sql.by_number(c, number.strip().upper())
                 if (case is None or case.hall_id != hall_id
                         or case.state is not CaseState.RESULT_READY
                         or not hmac.compare_digest(case.id_masked[-4:].upper(), suffix)):  # fmt: skip
-                    await self.guard.missed(number)
                     raise _nothing_ready()
                 # Opened to fingerprint-match the ticket to its cases, not shown to anyone.
                 id_number = (await sql.personal(c, self.ctx.store.sealer, case.id))["id_number"]

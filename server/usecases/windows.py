@@ -17,6 +17,7 @@ from ..domain import window as wn
 from ..domain.errors import Conflict, Forbidden, NotFound
 from ..domain.events import NewEvent, ticket_event, transferred_event, window_event
 from ..domain.model import Actor, Role, Ticket, Window
+from ..store import stats_sql
 from ..store.db import UniqueViolation
 from ..store.tx import Tx
 from . import citizen_messages
@@ -237,7 +238,10 @@ class Windows:
     ) -> WindowResult:
         async def step(tx: Tx, w: Window) -> WindowResult:
             t = tk.start(await self._current(tx, w), w.id, tx.now)
-            return await self._save(tx, w, t, ticket_event("started", t, w))
+            result = await self._save(tx, w, t, ticket_event("started", t, w))
+            # Who served it, for the per-clerk figures; in this transaction, with the start.
+            await stats_sql.set_served_by(tx.conn, t.id, w.clerk_id)
+            return result
 
         return await self._run(window_id, actor, step, command_id, "window.start")
 

@@ -154,6 +154,37 @@ ROWS: tuple[tuple[str, str, Cells], ...] = (
     ("POST", "/api/applications/{id}/accept", INTAKE),
     ("POST", "/api/applications/{id}/return", INTAKE),
     ("GET", "/api/applications/{id}/files/{digest}", INTAKE),
+    # Complaints (投诉): filed and followed by anyone; worked by the hall's supervisors, admins.
+    ("POST", "/api/halls/{hall}/complaints", PUBLIC),
+    ("POST", "/api/complaint-status", PUBLIC),
+    ("GET", "/api/halls/{hall}/complaints", HALL_MANAGER),
+    ("GET", "/api/complaints/{complaint}", HALL_MANAGER),
+    ("GET", "/api/complaints/{complaint}/contact", HALL_MANAGER),
+    ("POST", "/api/complaints/{complaint}/{action}", HALL_MANAGER),
+    # Ratings (好差评): the citizen rates with the ticket's token (or the case's number and
+    # ID suffix), the pad with its key; pads and follow-ups are the hall's supervisors'.
+    ("GET", "/api/tickets/{ticket}/rating", PUBLIC),
+    ("POST", "/api/tickets/{ticket}/rating", PUBLIC),
+    ("POST", "/api/case-rating", PUBLIC),
+    ("POST", "/api/case-ratings", PUBLIC),
+    ("GET", "/api/pads/{window}", PUBLIC),
+    ("POST", "/api/pads/{window}/ratings", PUBLIC),
+    ("POST", "/api/windows/{window}/pad", HALL_MANAGER),
+    ("DELETE", "/api/windows/{window}/pad", HALL_MANAGER),
+    ("GET", "/api/halls/{hall}/pads", HALL_MANAGER),
+    ("POST", "/api/windows/{window}/rating-prompt", WINDOW),
+    ("GET", "/api/halls/{hall}/followups", HALL_MANAGER),
+    ("GET", "/api/followups/{followup}/contact", HALL_MANAGER),
+    ("POST", "/api/followups/{followup}/{action}", HALL_MANAGER),
+    ("POST", "/api/ratings/{rating}/malicious", HALL_MANAGER),
+    # Statistics (统计): the hall's supervisors and admins; the target is set by admins; the
+    # board reads whether the long-wait alert is on.
+    ("GET", "/api/halls/{hall}/stats/live", HALL_MANAGER),
+    ("GET", "/api/halls/{hall}/stats/range", HALL_MANAGER),
+    ("GET", "/api/halls/{hall}/stats/export", HALL_MANAGER),
+    ("GET", "/api/halls/{hall}/stats/target", HALL_MANAGER),
+    ("PUT", "/api/halls/{hall}/stats/target", ADMIN_ONLY),
+    ("GET", "/api/halls/{hall}/wait-alert", PUBLIC),
 )
 
 TABLE: dict[tuple[str, str], Cells] = {(method, path): cells for method, path, cells in ROWS}

@@ -795,6 +795,221 @@ async def _application_file(w: Walk, who: Who) -> httpx.Response:
     return await w.call("GET", f"/api/applications/{app}/files/{digest}", who)
 
 
+# --- complaints (投诉) -------------------------------------------------------------------------
+
+
+async def _complaint(w: Walk) -> str:
+    """A fresh complaint of the first hall, just filed (intake): its id."""
+    from server.usecases.complaints import FileRequest
+
+    st = w.api.app.state.ow
+    got = await st.complaints.file(FileRequest(hall=w.hall, subject="hall", subject_id=None,
+                                               text="等候时间过长", phone="13800001111"),
+                                   f"walk-{next(w.serial)}")  # fmt: skip
+    return got.complaint.id
+
+
+@cell("POST", "/api/halls/{hall}/complaints")
+async def _file_complaint(w: Walk, who: Who) -> httpx.Response:
+    return await w.call("POST", f"/api/halls/{w.hall}/complaints", who,
+                        {"subject": "hall", "text": "大厅空调太冷"})  # fmt: skip
+
+
+@cell("POST", "/api/complaint-status")
+async def _complaint_status(w: Walk, who: Who) -> httpx.Response:
+    from server.usecases.complaints import FileRequest
+
+    got = await w.api.app.state.ow.complaints.file(
+        FileRequest(hall=w.hall, subject="hall", subject_id=None, text="等候时间过长"),
+        f"walk-{next(w.serial)}")  # fmt: skip
+    return await w.call("POST", "/api/complaint-status", who,
+                        {"number": got.complaint.number, "secret": got.query_code})  # fmt: skip
+
+
+@cell("GET", "/api/halls/{hall}/complaints")
+async def _complaint_board(w: Walk, who: Who) -> httpx.Response:
+    return await w.call("GET", f"/api/halls/{w.hall}/complaints", who)
+
+
+@cell("GET", "/api/complaints/{complaint}")
+async def _complaint_one(w: Walk, who: Who) -> httpx.Response:
+    return await w.call("GET", f"/api/complaints/{await _complaint(w)}", who)
+
+
+@cell("GET", "/api/complaints/{complaint}/contact")
+async def _complaint_contact(w: Walk, who: Who) -> httpx.Response:
+    return await w.call("GET", f"/api/complaints/{await _complaint(w)}/contact", who)
+
+
+@cell("POST", "/api/complaints/{complaint}/{action}")
+async def _complaint_step(w: Walk, who: Who) -> httpx.Response:
+    return await w.call("POST", f"/api/complaints/{await _complaint(w)}/assign", who,
+                        {"assignee": w.api.hall.supervisor.id})  # fmt: skip
+
+
+# --- ratings (好差评) ---------------------------------------------------------------------------
+
+
+async def _served(w: Walk, *, keep: bool = False) -> dict[str, Any]:
+    """A ticket served and finished at a fresh window of a service of its own, with its token
+    and ``window``; the clerk stays signed in there when ``keep``."""
+    for held in list(w.held):
+        await w.settle(held)
+    code = await w.new_service()
+    n = next(w.numbers)
+    wid = f"{w.hall}-w{n}"
+    await w.api.store.add_window(Window(wid, w.hall, n, f"{n}号窗口", (code,)))
+    w.api.app.state.ow.ctx.forget(w.hall)
+    t = await w.issue(code)
+    for op in ("open", "call-next", "start", "finish"):
+        await w.ok("POST", f"/api/windows/{wid}/{op}", w.clerk)
+    if keep:
+        w.held.add(wid)
+    else:
+        await w.settle(wid)
+    return {**t, "window": wid}
+
+
+async def _pad_key(w: Walk, window: str) -> str:
+    from server.domain.model import Actor
+
+    admin = Actor(f"{w.hall}-admin", f"{w.hall}-admin", Role.ADMIN, None)
+    return (await w.api.app.state.ow.pads.pair(admin, window)).key
+
+
+async def _bad_rating(w: Walk) -> tuple[str, str]:
+    """A fresh bad rating of the first hall with its follow-up: (follow-up id, rating id)."""
+    from server.usecases.ratings import RatingInput
+
+    t = await _served(w)
+    st = w.api.app.state.ow
+    await st.ratings.rate_ticket(t["id"], t["token"], RatingInput(1, ("slow",), None,
+                                                                  "13800002222"))
+    async with w.api.store.db.reader() as c:
+        r = await c.fetchrow("SELECT f.id, f.rating_id FROM rating_followups f JOIN ratings r"
+                             " ON r.id = f.rating_id WHERE r.ticket_id = $1", t["id"])
+    assert r is not None
+    return r["id"], r["rating_id"]
+
+
+@cell("GET", "/api/tickets/{ticket}/rating")
+async def _rating_status(w: Walk, who: Who) -> httpx.Response:
+    return await w.call("GET", f"/api/tickets/{w.ticket['id']}/rating", who,
+                        params={"token": w.ticket["token"]})
+
+
+@cell("POST", "/api/tickets/{ticket}/rating")
+async def _rate_ticket(w: Walk, who: Who) -> httpx.Response:
+    t = await _served(w)
+    return await w.call("POST", f"/api/tickets/{t['id']}/rating", who, {"level": 5},
+                        params={"token": t["token"]})
+
+
+@cell("POST", "/api/case-rating")
+async def _case_rating(w: Walk, who: Who) -> httpx.Response:
+    case = await _shared_case(w)
+    return await w.call("POST", "/api/case-rating", who,
+                        {"number": case["number"], "id_number": case["id_number"]})
+
+
+@cell("POST", "/api/case-ratings")
+async def _rate_case(w: Walk, who: Who) -> httpx.Response:
+    case = await _case(w, "result_ready")
+    await w.ok("POST", f"/api/cases/{case['id']}/pickup", w.actors[6],
+               {"collector_id": case["id_number"]})
+    return await w.call("POST", "/api/case-ratings", who, {
+        "number": case["number"], "id_number": case["id_number"], "level": 4})
+
+
+@cell("GET", "/api/pads/{window}")
+async def _pad_view(w: Walk, who: Who) -> httpx.Response:
+    if "pad" not in w.targets:
+        wid = await w.new_window()
+        w.targets["pad"] = (wid, {"key": await _pad_key(w, wid)})
+    wid, key = w.targets["pad"]
+    assert key is not None
+    return await w.c.get(f"/api/pads/{wid}", headers={**who.headers, "x-pad-key": key["key"]})
+
+
+@cell("POST", "/api/pads/{window}/ratings")
+async def _pad_rate(w: Walk, who: Who) -> httpx.Response:
+    t = await _served(w)
+    key = await _pad_key(w, t["window"])
+    return await w.c.post(f"/api/pads/{t['window']}/ratings", json={"ticket": t["id"], "level": 3},
+                          headers={**who.headers, "x-pad-key": key})
+
+
+@cell("POST", "/api/windows/{window}/pad")
+async def _pair_pad(w: Walk, who: Who) -> httpx.Response:
+    return await w.call("POST", f"/api/windows/{await w.new_window()}/pad", who)
+
+
+@cell("DELETE", "/api/windows/{window}/pad")
+async def _unpair_pad(w: Walk, who: Who) -> httpx.Response:
+    wid = await w.new_window()
+    await _pad_key(w, wid)
+    return await w.call("DELETE", f"/api/windows/{wid}/pad", who)
+
+
+@cell("GET", "/api/halls/{hall}/pads")
+async def _pads(w: Walk, who: Who) -> httpx.Response:
+    return await w.call("GET", f"/api/halls/{w.hall}/pads", who)
+
+
+@cell("POST", "/api/windows/{window}/rating-prompt")
+async def _rating_prompt(w: Walk, who: Who) -> httpx.Response:
+    t = await _served(w, keep=True)
+    await _pad_key(w, t["window"])
+    return await w.call("POST", f"/api/windows/{t['window']}/rating-prompt", who)
+
+
+@cell("GET", "/api/halls/{hall}/followups")
+async def _followups(w: Walk, who: Who) -> httpx.Response:
+    return await w.call("GET", f"/api/halls/{w.hall}/followups", who)
+
+
+@cell("GET", "/api/followups/{followup}/contact")
+async def _followup_contact(w: Walk, who: Who) -> httpx.Response:
+    if "followup" not in w.targets:
+        w.targets["followup"] = ((await _bad_rating(w))[0], None)
+    return await w.call("GET", f"/api/followups/{w.targets['followup'][0]}/contact", who)
+
+
+@cell("POST", "/api/followups/{followup}/{action}")
+async def _followup_step(w: Walk, who: Who) -> httpx.Response:
+    fid, _ = await _bad_rating(w)
+    return await w.call("POST", f"/api/followups/{fid}/call_back", who, {"note": "已回访"})
+
+
+@cell("POST", "/api/ratings/{rating}/malicious")
+async def _malicious(w: Walk, who: Who) -> httpx.Response:
+    _, rid = await _bad_rating(w)
+    return await w.call("POST", f"/api/ratings/{rid}/malicious", who, {"reason": "恶意刷差评"})
+
+
+# --- statistics (统计) -------------------------------------------------------------------------
+
+_RANGE = {"from": "2026-11-01", "to": "2026-11-25"}
+
+
+def _stats_get(path: str, params: dict[str, str] | None = None) -> None:
+    @cell("GET", path)
+    async def get(w: Walk, who: Who) -> httpx.Response:
+        return await w.call("GET", path.format(hall=w.hall), who, params=params)
+
+
+_stats_get("/api/halls/{hall}/stats/live")
+_stats_get("/api/halls/{hall}/stats/range", _RANGE)
+_stats_get("/api/halls/{hall}/stats/export", {**_RANGE, "table": "service"})
+_stats_get("/api/halls/{hall}/stats/target")
+_stats_get("/api/halls/{hall}/wait-alert")
+
+
+@cell("PUT", "/api/halls/{hall}/stats/target")
+async def _stats_target(w: Walk, who: Who) -> httpx.Response:
+    return await w.call("PUT", f"/api/halls/{w.hall}/stats/target", who, {"minutes": 30})
+
+
 # --- judging ---------------------------------------------------------------------------------
 
 

@@ -34,7 +34,8 @@ from tests.system.server_proc import ServerProcess, child_env
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
-PAGES = ("displays", "window_client", "admin", "web_common", "kiosk", "citizen", "dept_console")
+PAGES = ("displays", "window_client", "admin", "web_common", "kiosk", "citizen", "dept_console",
+         "stats", "supervisor")
 STATIC_URLS = {  # a page folder's static files → where the server serves them (server/web.py)
     "web_common": ("", "/static/common/"),
     "displays": ("static/", "/static/displays/"),
@@ -43,6 +44,8 @@ STATIC_URLS = {  # a page folder's static files → where the server serves them
     "kiosk": ("static/", "/static/kiosk/"),
     "citizen": ("static/", "/static/citizen/"),
     "dept_console": ("static/", "/static/dept/"),
+    "stats": ("static/", "/static/stats/"),
+    "supervisor": ("static/", "/static/supervisor/"),
 }
 PROBES = {  # nested files added to the copy only
     "displays/static/probe/nested.js": "export const probe = 1;\n",

@@ -13,6 +13,7 @@ import catalog from "./strings.js";
 import { ClerkDesk } from "./clerk.js";
 import { $, setText } from "./dom.js";
 import { Picker } from "./picker.js";
+import { setupRateAsk } from "./rate_ask.js";
 import { api, changePassword, clearSession, loadSession, onSessionLost, saveSession, signIn,
   signOutServer } from "./session.js";
 import { SupervisorBoard } from "./supervisor.js";
@@ -77,6 +78,7 @@ class Console {
       this.changePassword();
     };
     $("password-cancel").onclick = () => this.cancelPassword();
+    setupRateAsk(this, () => (this.view instanceof ClerkDesk ? this.view.id : null));
     onSessionLost((token) => {
       if (this.session && this.session.token === token) this.end(this.t("signin.expired"));
     });

@@ -160,6 +160,9 @@ export default {
     "sup.col.note": "备注",
     "sup.col.action": "操作",
     "sup.total": "共 {n} 人等候",
+    "sup.wait_alert": "最长等候已超过目标 {minutes} 分钟：{services}",
+    "sup.wait_alert_all": "最长等候已超过目标 {minutes} 分钟",
+    "sup.stats": "统计分析",
 
     "appts.title": "网上预约",
     "appts.day": "日期",
@@ -350,6 +353,9 @@ export default {
     "sup.col.note": "Note",
     "sup.col.action": "Action",
     "sup.total": "{n} waiting",
+    "sup.wait_alert": "The longest wait is past the {minutes}-minute target: {services}",
+    "sup.wait_alert_all": "The longest wait is past the {minutes}-minute target",
+    "sup.stats": "Statistics",
 
     "appts.title": "Online appointments",
     "appts.day": "Day",

@@ -17,10 +17,12 @@ export class SupervisorBoard {
     this.timer = null;
     this.seq = 0;
     this.appts = new DayAppointments(ctx);
+    this.waitAlert = { active: false, services: [], target_s: 1800 };
   }
 
   start() {
     this.loadQueue();
+    this.loadWaitAlert();
     this.appts.start();
     this.render();
   }
@@ -39,10 +41,16 @@ export class SupervisorBoard {
   onHallSnapshot() {
     if (this.appts.data) this.appts.poke();
     this.loadQueue();
+    this.loadWaitAlert();
   }
 
   onHallEvent(ev) {
     this.appts.onHallEvent(ev);
+    if (ev.type === "stats.wait_alert") {
+      const d = ev.data || {};
+      this.waitAlert = { active: !!d.active, services: d.services || [], target_s: d.target_s || 1800 };
+      this.#renderWaitAlert();
+    }
     if (!ev.type.startsWith("ticket.")) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.loadQueue(), 300);
@@ -63,6 +71,36 @@ export class SupervisorBoard {
       if (err.status === 401) return; // the sign-in has ended: onSessionLost took over
     }
     this.render();
+  }
+
+  // The long-wait alert (stats.wait_alert): read once, then kept by the hall topic's events.
+  async loadWaitAlert() {
+    const { ctx } = this;
+    try {
+      const r = await api("GET", `/api/halls/${encodeURIComponent(ctx.session.hall)}/wait-alert`);
+      this.waitAlert = { ...this.waitAlert, active: r.active };
+    } catch {
+      return; // offline: the next event or snapshot brings it
+    }
+    this.#renderWaitAlert();
+  }
+
+  #renderWaitAlert() {
+    const { ctx } = this;
+    let band = $("sup-wait-alert");
+    if (!band) {
+      band = h("p", { id: "sup-wait-alert", class: "error sup-wait-alert", role: "alert", hidden: true },
+        h("span", { "aria-hidden": "true" }, "⚠ "), h("span", {}), " ",
+        h("a", { href: "/stats" }));
+      $("sup-grid").before(band);
+    }
+    const a = this.waitAlert;
+    const minutes = Math.round(a.target_s / 60);
+    setText(band.children[1], a.services.length
+      ? ctx.t("sup.wait_alert", { minutes, services: a.services.join("、") })
+      : ctx.t("sup.wait_alert_all", { minutes }));
+    setText(band.children[2], ctx.t("sup.stats"));
+    band.hidden = !a.active;
   }
 
   // --- actions over HTTP, each retry-safe with an Idempotency-Key ----------------------

@@ -1,0 +1,1 @@
+"""The supervisor pages (/supervise): bad-rating follow-ups, complaints."""
