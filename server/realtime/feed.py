@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from ..store.store import Store
 from ..store.tx import StoredEvent
+from .frames import Outgoing
 
 Deliver = Callable[["HallFeed", StoredEvent], None]
 READ_PAGE = 1000
@@ -30,9 +31,9 @@ class HallFeed:
     # topic string -> {session id -> last seq delivered to that subscription}
     subs: dict[str, dict[int, int]] = field(default_factory=dict)
     inbox: asyncio.Queue[Sequence[StoredEvent] | int] = field(default_factory=asyncio.Queue)
-    # The hall-topic text of events in the ring, so a crowd resuming at once
-    # encodes each missed event once, not once per subscriber.
-    hall_texts: dict[int, str] = field(default_factory=dict)
+    # The hall-topic message of events in the ring, so a crowd resuming at once
+    # encodes and frames each missed event once, not once per subscriber.
+    hall_texts: dict[int, Outgoing] = field(default_factory=dict)
 
     def replayable_from(self, seq: int) -> bool:
         """Whether events after ``seq`` are all still in memory."""

@@ -22,6 +22,7 @@ from ..metrics import Metrics
 from ..store.store import Store
 from ..store.tx import StoredEvent
 from .feed import HallFeed, advance
+from .frames import Outgoing
 from .limits import AddressSlots
 from .positions import PositionRefresher
 from .protocol import CloseCode, Position, Topic, dumps, pad_topic, revoked_pad
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 class Peer(Protocol):
     id: int
 
-    def offer(self, text: str, replay: bool = False) -> bool: ...
+    def offer(self, message: str | Outgoing, replay: bool = False) -> bool: ...
     def kick(self, code: CloseCode, reason: str) -> None: ...
 
 
@@ -151,7 +152,7 @@ class Hub:
             # What a subscriber is owed on joining goes past the live outbox bound
             # (a client cut off for being slow has by definition missed more than its
             # outbox holds), within a catch-up bound of its own.
-            owed: list[str] = []
+            owed: list[str | Outgoing] = []
             if since is not None and self._recoverable(feed, since):
                 start = since.seq
                 # The position the client stands at: the replayed events follow from it.
@@ -304,15 +305,16 @@ class Hub:
             self.positions_refresher.schedule(feed)
 
     @staticmethod
-    def _encoded(feed: HallFeed, topic: str, e: StoredEvent) -> str:
+    def _encoded(feed: HallFeed, topic: str, e: StoredEvent) -> Outgoing:
+        """The event's message on a topic: its text, and its frame once a peer needs it."""
         if topic != f"hall:{feed.hall_id}":
-            return event_message(topic, e)
-        text = feed.hall_texts.get(e.seq)
-        if text is None:
-            text = event_message(topic, e)
+            return Outgoing(event_message(topic, e))
+        out = feed.hall_texts.get(e.seq)
+        if out is None:
+            out = Outgoing(event_message(topic, e))
             if feed.ring and feed.ring[0].seq <= e.seq:  # only while the ring holds it
-                feed.hall_texts[e.seq] = text
-        return text
+                feed.hall_texts[e.seq] = out
+        return out
 
     def _offer_to(self, peer_id: int, text: str) -> None:
         peer = self.peers.get(peer_id)

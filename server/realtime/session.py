@@ -19,6 +19,7 @@ from ..api.state import AppState, client_address, user_agent
 from ..domain.errors import OneWindowError
 from ..domain.model import Actor
 from .commands import run_command
+from .frames import FRAMES, FrameSink, Outgoing
 from .hub import Hub
 from .limits import auth_failure, too_big, too_many_subscriptions
 from .protocol import Auth, CloseCode, Command, Ping, Subscribe, Topic, Unsubscribe, dumps, parse
@@ -37,7 +38,10 @@ class Session:
         self.hub = hub
         self.app = app
         self.limit = outbox_limit
-        self.outbox: deque[tuple[str, bool]] = deque()  # (message, is catch-up)
+        self.outbox: deque[tuple[Outgoing, bool]] = deque()  # (message, is catch-up)
+        found = (ws.scope.get("extensions") or {}).get(FRAMES)
+        self.sink: FrameSink | None = found["sink"] if found else None
+        self._holding = False  # the writer took a message out and waits to write it
         self.wake = asyncio.Event()
         self.closing: tuple[int, str] | None = None
         self.actor: Actor | None = None
@@ -49,12 +53,19 @@ class Session:
 
     # --- the hub's side ----------------------------------------------------------------
 
-    def offer(self, text: str, replay: bool = False) -> bool:
-        """Queue a message; False if live traffic is over the bound (the hub then kicks).
+    def offer(self, message: str | Outgoing, replay: bool = False) -> bool:
+        """Send or queue a message; False if live traffic is over the bound (the hub
+        then kicks).
 
+        With nothing queued and a socket that takes more, the message's frame (built
+        once for all its subscribers) is written at once: no queue, no task switch.
         Catch-up messages (replay) have their own budget, bounded by the hub's
         max_replay, so catching up never counts against keeping up."""
         if self.closing is not None:
+            return True
+        out = message if isinstance(message, Outgoing) else Outgoing(message)
+        if self.sink is not None and not self.outbox and not self._holding and self.sink.ready():
+            self.sink.write(out.frame)
             return True
         if replay:
             # Bounded too, per connection: resubscribing over and over without
@@ -64,7 +75,7 @@ class Session:
             self._catching_up += 1
         elif len(self.outbox) - self._catching_up >= self.limit:
             return False
-        self.outbox.append((text, replay))
+        self.outbox.append((out, replay))
         self.wake.set()
         return True
 
@@ -122,12 +133,20 @@ class Session:
                 await self.wake.wait()
                 self.wake.clear()
                 while self.outbox and self.closing is None:
-                    text, replay = self.outbox.popleft()
+                    out, replay = self.outbox.popleft()
                     if replay:
                         self._catching_up -= 1
-                    await self.ws.send_text(text)
+                    if self.sink is None:
+                        await self.ws.send_text(out.text)
+                        continue
+                    self._holding = True
+                    if not self.sink.ready() and not await self.sink.drained():
+                        return
+                    self._holding = False
+                    if self.closing is None:
+                        self.sink.write(out.frame)
                 # An idle connection must not keep its last message (often a snapshot).
-                text = ""
+                out = Outgoing("")
                 if self.closing is not None:
                     code, reason = self.closing
                     if self.ws.application_state is WebSocketState.CONNECTED:

@@ -20,6 +20,9 @@ from asyncio import AbstractEventLoop, BaseTransport, TimerHandle, Transport
 from typing import Any, cast
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.http11 import Request
+
+from .frames import FRAMES
 
 # A peer that reads at all has taken a closing connection's last bytes within seconds;
 # one that has not by then is not reading. The close handshake gets as long, so a peer
@@ -65,6 +68,8 @@ class _ClosingTransport:
 
 
 class OneWindowWSProtocol(WebSocketsSansIOProtocol):
+    """With closes that end, and a path for frames built once (frames.FrameSink)."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.close_timeout = CLOSE_HANDSHAKE_S
@@ -77,3 +82,23 @@ class OneWindowWSProtocol(WebSocketsSansIOProtocol):
         super().connection_lost(exc)  # (which closes the transport once more)
         # Gone, flushed or not: nothing left to reset.
         self.closing.cancel_abort()
+
+    def handle_connect(self, event: Request) -> None:
+        super().handle_connect(event)
+        # The frame path is offered only where frames go out as they are: no extension
+        # (we turn compression off) and a handshake that was accepted.
+        if self.response.status_code == 101 and not self.conn.extensions:
+            self.scope["extensions"][FRAMES] = {"sink": self}
+
+    # --- frames.FrameSink ------------------------------------------------------------
+
+    def ready(self) -> bool:
+        return (self.handshake_complete and not self.close_sent and not self.disconnected
+                and self.writable.is_set())  # fmt: skip
+
+    def write(self, frame: bytes) -> None:
+        self.transport.write(frame)
+
+    async def drained(self) -> bool:
+        await self.writable.wait()
+        return not (self.close_sent or self.disconnected)
