@@ -5,33 +5,21 @@
 // the rectification, close with the response the citizen reads (and gets by SMS). A
 // rating may be marked malicious, with a reason: it stays, out of the satisfaction rate.
 //
-// The sign-in is kept under "ow.supervise.session", shared with /supervise/complaints.
-import { errorText, makeI18n } from "/static/common/i18n.js";
+// The sign-in, the hall and the view are supervise.js's, shared with /supervise/complaints.
 import { $, h, setText } from "/static/console/dom.js";
-import { api, onSessionLost, sessionStore, signIn, signOutServer } from "/static/console/session.js";
 import catalog from "./followups_strings.js";
 import { PadsPanel } from "./pads.js";
+import { SupervisePage } from "./supervise.js";
 
-const store = sessionStore("ow.supervise.session");
-const MANAGERS = new Set(["supervisor", "admin"]);
 const NEXT = { open: "call_back", called_back: "rectify", rectified: "close" };
 const enc = encodeURIComponent;
 
-class FollowupsPage {
+class FollowupsPage extends SupervisePage {
   constructor() {
-    this.i18n = makeI18n(catalog);
-    this.session = null;
-    this.hall = null;
-    this.view = "open";
+    super(catalog, "fu");
     this.list = [];
     this.current = null;
     this.pads = new PadsPanel(this);
-  }
-
-  t(key, vars) { return this.i18n.t(key, vars); }
-  err(e) { return errorText(e, this.i18n.lang, (k, v) => this.t(k, v)); }
-  call(method, path, body) {
-    return api(method, path, { token: this.session && this.session.token, body });
   }
 
   when(iso) {
@@ -40,112 +28,12 @@ class FollowupsPage {
     }) : "";
   }
 
-  boot() {
-    this.i18n.apply();
-    $("lang").onclick = () => {
-      localStorage.setItem("ow.lang", this.i18n.lang === "zh" ? "en" : "zh");
-      location.reload();
-    };
-    $("signout").onclick = () => this.signOut();
-    $("signin-form").onsubmit = (e) => { e.preventDefault(); this.signIn(); };
-    $("view-open").onclick = () => this.setView("open");
-    $("view-all").onclick = () => this.setView("all");
-    $("fu-refresh").onclick = () => this.load();
-    $("fu-hall").onchange = () => { this.hall = $("fu-hall").value; this.close(); this.load(); };
+  bindPage() {
     $("d-contact-show").onclick = () => this.showContact();
     for (const action of Object.values(NEXT)) {
       $(`act-${action}`).onsubmit = (e) => { e.preventDefault(); this.act(action); };
     }
     $("act-malicious").onsubmit = (e) => { e.preventDefault(); this.markMalicious(); };
-    onSessionLost((token) => {
-      if (this.session && this.session.token === token) this.end(this.t("signin.expired"));
-    });
-    document.body.classList.remove("loading");
-    const s = store.load();
-    if (!s) this.showSignin();
-    else if (s.expired) this.showSignin(this.t("signin.expired"));
-    else this.begin(s);
-  }
-
-  show(name) {
-    for (const v of ["signin", "work"]) $(`view-${v}`).hidden = v !== name;
-    const s = this.session;
-    setText($("bar-who"), s ? this.t("who", { name: s.display_name, role: this.t(`role.${s.role}`) }) : "");
-    $("signout").hidden = !s;
-  }
-
-  showSignin(message = "") {
-    this.session = null;
-    this.show("signin");
-    setText($("signin-error"), message);
-    $("signin-user").focus();
-  }
-
-  async signIn() {
-    const button = $("signin-submit");
-    button.disabled = true;
-    setText(button, this.t("signin.busy"));
-    setText($("signin-error"), "");
-    try {
-      const s = await signIn($("signin-user").value.trim(), $("signin-pass").value);
-      $("signin-pass").value = "";
-      if (!MANAGERS.has(s.role)) {
-        signOutServer(s.token);
-        return this.showSignin(this.t("signin.not_manager"));
-      }
-      if (s.must_change_password) {
-        signOutServer(s.token);
-        return this.showSignin(this.t("signin.change_password"));
-      }
-      store.save(s);
-      await this.begin(s);
-    } catch (e) {
-      setText($("signin-error"), this.err(e));
-    } finally {
-      button.disabled = false;
-      setText(button, this.t("signin.submit"));
-    }
-  }
-
-  async begin(s) {
-    this.session = s;
-    this.show("work");
-    this.hall = s.hall;
-    if (s.role === "admin") await this.loadHalls();
-    await this.load();
-    $("fu-list-panel").focus();
-  }
-
-  async loadHalls() {
-    try {
-      const r = await this.call("GET", "/api/admin/halls");
-      const halls = r.halls || r;
-      $("fu-hall").replaceChildren(...halls.map((x) => h("option", { value: x.id }, x.name)));
-      this.hall = this.hall || (halls[0] && halls[0].id);
-      $("fu-hall").value = this.hall || "";
-      $("fu-hall-box").hidden = false;
-    } catch (e) {
-      setText($("fu-list-error"), this.err(e));
-    }
-  }
-
-  end(message) {
-    store.clear();
-    this.showSignin(message);
-  }
-
-  async signOut() {
-    const token = this.session && this.session.token;
-    store.clear();
-    if (token) await signOutServer(token);
-    this.showSignin();
-  }
-
-  setView(view) {
-    this.view = view;
-    $("view-open").setAttribute("aria-pressed", String(view === "open"));
-    $("view-all").setAttribute("aria-pressed", String(view === "all"));
-    this.load();
   }
 
   // --- the list -------------------------------------------------------------------------
@@ -221,7 +109,7 @@ class FollowupsPage {
     $("fu-detail-title").focus();
   }
 
-  close() {
+  closeDetail() {
     this.current = null;
     $("fu-detail").hidden = true;
   }

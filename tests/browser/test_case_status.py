@@ -154,14 +154,17 @@ async def test_a_number_tried_wrongly_too_often_is_locked_for_the_day(
 ) -> None:
     o = await Office.open(web_server, web_hall, pg_url)
     case = await o.intake(14)
+    right = id_number(14)[-4:]
+    # Ten different wrong suffixes: the same one again is no new guess and is not counted.
+    wrong = [f"{n:04d}" for n in range(11) if f"{n:04d}" != right][:10]
     async with httpx.AsyncClient(base_url=web_server.base_url) as c:
-        for _ in range(10):
-            r = await c.post("/api/case-status", json={"number": case["number"], "id_suffix": "0000"})
+        for suffix in wrong:
+            r = await c.post("/api/case-status", json={"number": case["number"], "id_suffix": suffix})
             assert r.status_code == 404, r.text
     async with phone(browser, f"{web_server.base_url}/m/{web_hall.id}/case") as p:
         await p.page.set_viewport_size(PHONE_390)
         # Locked: even the right suffix is not looked up today.
-        await ask(p.page, case["number"], id_number(14)[-4:])
+        await ask(p.page, case["number"], right)
         await expect(p.page.locator("#form-error")).to_have_text(
             "该受理编号今日核对错误次数过多，请明天再试或到大厅咨询"
         )

@@ -1,0 +1,31 @@
+// What both /supervise pages say alike (supervise.js): the bar, the sign-in, the hall.
+export default {
+  zh: {
+    "app.name": "一窗通",
+    "nav.complaints": "投诉处理",
+    "lang.switch": "English",
+    "op.signout": "退出",
+    "signin.title": "值班主任登录",
+    "signin.username": "用户名",
+    "signin.password": "密码",
+    "signin.submit": "登录",
+    "signin.busy": "正在登录…",
+    "who": "{name}（{role}）",
+    "list.hall": "大厅",
+    "list.refresh": "刷新",
+  },
+  en: {
+    "app.name": "OneWindow",
+    "nav.complaints": "Complaints",
+    "lang.switch": "中文",
+    "op.signout": "Sign out",
+    "signin.title": "Supervisor sign-in",
+    "signin.username": "User name",
+    "signin.password": "Password",
+    "signin.submit": "Sign in",
+    "signin.busy": "Signing in…",
+    "who": "{name} ({role})",
+    "list.hall": "Hall",
+    "list.refresh": "Refresh",
+  },
+};
