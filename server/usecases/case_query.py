@@ -37,6 +37,16 @@ def check_suffix(id_suffix: str) -> str:
     return suffix
 
 
+def check_case_number(number: str) -> str:
+    """A 受理编号 as typed, normalised; refused when it cannot be one."""
+    wanted = number.strip().upper()
+    if not _NUMBER.match(wanted):
+        raise InvalidInput("case_number_invalid", "a case number looks like "
+                           "370102-20261202-0001", "受理编号格式如 370102-20261202-0001",
+                           field="number")  # fmt: skip
+    return wanted
+
+
 def _case_locked() -> RateLimited:
     return RateLimited("case_query_locked", "too many wrong tries for this number today",
                        "该受理编号今日核对错误次数过多，请明天再试或到大厅咨询")  # fmt: skip
@@ -100,11 +110,7 @@ class CaseQuery:
         self.guard = SuffixGuard(limiter, pepper=ctx.secret)
 
     async def status(self, number: str, id_suffix: str, client: str) -> CaseView:
-        number = number.strip().upper()
-        if not _NUMBER.match(number):
-            raise InvalidInput("case_number_invalid", "a case number looks like "
-                               "370102-20261202-0001", "受理编号格式如 370102-20261202-0001",
-                               field="number")  # fmt: skip
+        number = check_case_number(number)
         suffix = check_suffix(id_suffix)
         if not await self.limiter.hit(f"case-query:{client}", QUERY_LIMIT):
             raise RateLimited("rate_limited", "too many queries; try again later",

@@ -12,7 +12,6 @@ made, never which. No endpoint changes a rating once made.
 from __future__ import annotations
 
 import hmac
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -29,6 +28,7 @@ from ..store import cases_sql
 from ..store import ratings_sql as sql
 from ..store.db import Conn, UniqueViolation
 from ..store.tx import Tx
+from .case_query import check_case_number
 from .context import Context, HallInfo
 from .ratelimit import Limit, RateLimiter
 from .rating_pads import Pads, prompted_at
@@ -40,7 +40,6 @@ RATED_CASE_STATES = (CaseState.PICKED_UP, CaseState.MAILED, CaseState.ARCHIVED)
 # number, each counted before the answer (a burst cannot outrun it).
 CASE_RATING_LIMIT = Limit(20, 600)
 CASE_NUMBER_LIMIT = Limit(30, 86400)
-_NUMBER = re.compile(r"^[0-9A-Z]{1,16}-\d{8}-\d{4}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,11 +173,7 @@ class Ratings:
         """The case of this 受理编号 if the full ID number is its applicant's or its
         collector's; anything else answers as an unknown number does. Both budgets are
         counted before the lookup, so a burst of guesses cannot outrun them."""
-        wanted = number.strip().upper()
-        if not _NUMBER.match(wanted):
-            raise InvalidInput("case_number_invalid", "a case number looks like "
-                               "370102-20261202-0001", "受理编号格式如 370102-20261202-0001",
-                               field="number")  # fmt: skip
+        wanted = check_case_number(number)
         today = self.ctx.clock().date()
         try:
             given = identity.validate_id_number(id_number, today)
