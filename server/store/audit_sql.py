@@ -21,49 +21,100 @@ COLUMNS = (
 async def append(
     c: Conn, dialect: Dialect, chainer: Chainer, records: Sequence[AuditRecord], now: datetime
 ) -> None:
-    """Append records, chain by chain in name order (one lock order for every writer)."""
+    """Append records, each chain under its head row's lock, heads locked in name order
+    (one lock order for every writer)."""
     by_chain: dict[str, list[AuditRecord]] = {}
     for rec in records:
         by_chain.setdefault(rec.chain, []).append(rec)
-    for chain in sorted(by_chain):
+    chains = sorted(by_chain)
+    if dialect.name == "postgres":
+        await _append_pg(c, chainer, by_chain, await _heads(c, chains), now)
+        return
+    for chain in chains:
         batch = by_chain[chain]
-        head = await _take(c, dialect, chain, len(batch))
-        seq, prev = head[0] - len(batch), head[1]
-        built: list[dict[str, Any]] = []
-        for rec in batch:
-            seq += 1
-            row: dict[str, Any] = {
-                "chain": chain, "seq": seq, "at": now, "actor_id": rec.actor_id,
-                "actor_name": rec.actor_name, "role": rec.role, "action": rec.action,
-                "target": rec.target, "client": rec.client, "user_agent": rec.user_agent,
-                "detail": detail_text(rec.detail), "prev_hash": prev,
-            }  # fmt: skip
-            row["hash"] = prev = chainer.hash(row)
-            built.append(row)
-        if dialect.name == "postgres":
-            # Rows and the head's new hash in one round trip: the head stays locked for
-            # two statements and the commit, however many rows.
-            columns = [[r[k] for r in built] for k in built[0]]
-            await c.execute(
-                f"WITH i AS (INSERT INTO audit_log ({COLUMNS}) SELECT * FROM unnest("
-                "$1::text[], $2::bigint[], $3::timestamptz[], $4::text[], $5::text[],"
-                " $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],"
-                " $12::text[], $13::text[]))"
-                " UPDATE audit_heads SET last_hash = $14 WHERE chain = $15",
-                *columns, prev, chain,
-            )  # fmt: skip
-            continue
+        head = await _take(c, chain, len(batch))
+        built = _build(chainer, chain, batch, head[0] - len(batch), head[1], now)
         for row in built:
             await c.execute(
                 f"INSERT INTO audit_log ({COLUMNS}) VALUES"
                 " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
                 *row.values(),
             )
-        await c.execute("UPDATE audit_heads SET last_hash = $2 WHERE chain = $1", chain, prev)
+        await c.execute(
+            "UPDATE audit_heads SET last_hash = $2 WHERE chain = $1", chain, built[-1]["hash"]
+        )
 
 
-async def _take(c: Conn, dialect: Dialect, chain: str, n: int) -> tuple[int, str]:
-    """Lock the chain's head and reserve n seqs: (the last reserved seq, the hash before them)."""
+def _build(
+    chainer: Chainer, chain: str, batch: list[AuditRecord], seq: int, prev: str, now: datetime
+) -> list[dict[str, Any]]:
+    """The chain's next rows after (seq, prev), each hashing the one before."""
+    built: list[dict[str, Any]] = []
+    for rec in batch:
+        seq += 1
+        row: dict[str, Any] = {
+            "chain": chain, "seq": seq, "at": now, "actor_id": rec.actor_id,
+            "actor_name": rec.actor_name, "role": rec.role, "action": rec.action,
+            "target": rec.target, "client": rec.client, "user_agent": rec.user_agent,
+            "detail": detail_text(rec.detail), "prev_hash": prev,
+        }  # fmt: skip
+        row["hash"] = prev = chainer.hash(row)
+        built.append(row)
+    return built
+
+
+async def _heads(c: Conn, chains: list[str]) -> dict[str, tuple[int, str]]:
+    """PostgreSQL: lock every chain's head in one round trip, in name order (the sort
+    runs below the row locks), creating the heads of new chains first."""
+    for _ in range(2):
+        found = await c.fetch(
+            "SELECT chain, last_seq, last_hash FROM audit_heads WHERE chain = ANY($1::text[])"
+            " ORDER BY chain FOR UPDATE",
+            chains,
+        )
+        heads = {r["chain"]: (int(r["last_seq"]), r["last_hash"]) for r in found}
+        missing = [ch for ch in chains if ch not in heads]
+        if not missing:
+            return heads
+        await c.execute(
+            "INSERT INTO audit_heads (chain, last_seq, last_hash)"
+            " SELECT unnest($1::text[]), 0, $2 ON CONFLICT (chain) DO NOTHING",
+            missing,
+            GENESIS,
+        )
+    raise RuntimeError(f"audit chains {missing!r} have no head")
+
+
+async def _append_pg(
+    c: Conn,
+    chainer: Chainer,
+    by_chain: dict[str, list[AuditRecord]],
+    heads: dict[str, tuple[int, str]],
+    now: datetime,
+) -> None:
+    """Every chain's rows and new heads in one round trip: the heads stay locked for two
+    statements and the commit, however many chains and rows."""
+    built: list[dict[str, Any]] = []
+    ends: list[tuple[str, int, str]] = []
+    for chain, (seq, prev) in sorted(heads.items()):
+        rows = _build(chainer, chain, by_chain[chain], seq, prev, now)
+        built += rows
+        ends.append((chain, rows[-1]["seq"], rows[-1]["hash"]))
+    columns = [[r[k] for r in built] for k in built[0]]
+    await c.execute(
+        f"WITH i AS (INSERT INTO audit_log ({COLUMNS}) SELECT * FROM unnest("
+        "$1::text[], $2::bigint[], $3::timestamptz[], $4::text[], $5::text[],"
+        " $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],"
+        " $12::text[], $13::text[]))"
+        " UPDATE audit_heads h SET last_seq = x.seq, last_hash = x.hash"
+        " FROM unnest($14::text[], $15::bigint[], $16::text[]) AS x(chain, seq, hash)"
+        " WHERE h.chain = x.chain",
+        *columns, [e[0] for e in ends], [e[1] for e in ends], [e[2] for e in ends],
+    )  # fmt: skip
+
+
+async def _take(c: Conn, chain: str, n: int) -> tuple[int, str]:
+    """SQLite (one writer): reserve n seqs; (the last reserved seq, the hash before them)."""
     for _ in range(2):
         r = await c.fetchrow(
             "UPDATE audit_heads SET last_seq = last_seq + $2 WHERE chain = $1"
@@ -173,6 +224,8 @@ async def purge_plan(c: Conn, chain: str, before: datetime) -> tuple[int, str] |
 
 
 async def delete_through(c: Conn, chain: str, seq: int) -> int:
-    n = await c.fetchval("SELECT count(*) FROM audit_log WHERE chain = $1 AND seq <= $2", chain, seq)
+    n = await c.fetchval(
+        "SELECT count(*) FROM audit_log WHERE chain = $1 AND seq <= $2", chain, seq
+    )
     await c.execute("DELETE FROM audit_log WHERE chain = $1 AND seq <= $2", chain, seq)
     return int(n)

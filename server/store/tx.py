@@ -20,6 +20,20 @@ from ..domain.model import Priority, Ticket, Window
 from . import audit_sql, outbox_sql, rows
 from .db import Conn, Dialect
 
+_TICKET_SET = (
+    "service = $2, state = $3, priority = $4, queue_at = $5, window_id = $6,"
+    " target_window_id = $7, recall_count = $8, transfer_count = $9, called_at = $10,"
+    " started_at = $11, finished_at = $12, note = $13"
+)
+_WINDOW_COLUMNS = ("state", "current_ticket_id", "clerk_id", "pause_reason", "priority_streak",
+                   "appointment_streak")  # fmt: skip
+
+
+def _window_set(first: int) -> str:
+    """The window's SET list, its parameters numbered from ``first`` (its id is first - 1)."""
+    return ", ".join(f"{c} = ${first + i}" for i, c in enumerate(_WINDOW_COLUMNS))
+
+
 NO_QUOTA = 2**31 - 1  # "no quota": far above any day's tickets, within an integer column
 _PLACEHOLDERS = ", ".join(f"${i}" for i in range(1, 27))
 
@@ -74,6 +88,17 @@ class Tx:
     def notify(self, message: Message) -> None:
         """Queue a message to a citizen: in the outbox with this change, or not at all."""
         self._messages.append(message)
+
+    def mark(self) -> tuple[int, ...]:
+        """How much is queued for the flush now; `undo` goes back to it."""
+        return len(self._pending), len(self._audits), len(self._messages), len(self._elsewhere)
+
+    def undo(self, mark: tuple[int, ...]) -> None:
+        """Forget what was queued since `mark`: a refused command in a group that commits."""
+        pending, audits, messages, elsewhere = mark
+        if len(self._elsewhere) != elsewhere:
+            raise RuntimeError("events for other halls cannot be taken back")
+        del self._pending[pending:], self._audits[audits:], self._messages[messages:]
 
     async def window(self, window_id: str, *, lock: bool = True) -> Window | None:
         # The service list rides along in one round trip: this runs on every window command.
@@ -137,7 +162,20 @@ class Tx:
             self.hall_id,
             window.id,
         )
-        if r is None and window.services:
+        if r is None and window.services and self.dialect.name == "postgres":
+            # One round trip for every class: the classes are probed in the order given,
+            # and the limit stops at the first that has someone (no later class is locked).
+            r = await self.conn.fetchrow(
+                f"SELECT {rows.TICKET_COLUMNS} FROM unnest($2::smallint[]) WITH ORDINALITY"
+                " AS o(cls, rank) CROSS JOIN LATERAL (SELECT * FROM tickets t"
+                " WHERE t.hall_id = $1 AND t.state = 'waiting' AND t.priority = o.cls"
+                " AND t.target_window_id IS NULL AND t.service = ANY($3::text[])"
+                f" ORDER BY t.queue_at, t.seq_no LIMIT 1 {lock}) AS tickets LIMIT 1",
+                self.hall_id,
+                [int(p) for p in order],
+                list(window.services),
+            )
+        elif r is None and window.services:
             services = ", ".join(f"${i}" for i in range(3, 3 + len(window.services)))
             for priority in order:
                 r = await self.conn.fetchrow(
@@ -212,22 +250,25 @@ class Tx:
         )
 
     async def update_ticket(self, t: Ticket) -> None:
-        await self.conn.execute(
-            "UPDATE tickets SET service = $2, state = $3, priority = $4, queue_at = $5,"
-            " window_id = $6, target_window_id = $7, recall_count = $8, transfer_count = $9,"
-            " called_at = $10, started_at = $11, finished_at = $12, note = $13 WHERE id = $1",
-            t.id, t.service, t.state.value, int(t.priority), t.queue_at, t.window_id,
-            t.target_window_id, t.recall_count, t.transfer_count, t.called_at, t.started_at,
-            t.finished_at, t.note,
-        )  # fmt: skip
+        await self.conn.execute(f"UPDATE tickets SET {_TICKET_SET} WHERE id = $1", *_ticket_args(t))
 
     async def update_window(self, w: Window) -> None:
-        await self.conn.execute(
-            "UPDATE windows SET state = $2, current_ticket_id = $3, clerk_id = $4,"
-            " pause_reason = $5, priority_streak = $6, appointment_streak = $7 WHERE id = $1",
-            w.id, w.state.value, w.current_ticket_id, w.clerk_id, w.pause_reason,
-            w.priority_streak, w.appointment_streak,
-        )  # fmt: skip
+        await self.conn.execute(f"UPDATE windows SET {_window_set(2)} WHERE id = $1", *_window_args(w))
+
+    async def save(self, w: Window, t: Ticket | None) -> None:
+        """A window and the ticket at it; on PostgreSQL in one round trip, as every window
+        command ends with both."""
+        if t is None or self.dialect.name != "postgres":
+            await self.update_window(w)
+            if t is not None:
+                await self.update_ticket(t)
+            return
+        await self.conn.execute(  # the window's parameters follow the ticket's 13
+            f"WITH w AS (UPDATE windows SET {_window_set(15)} WHERE id = $14)"
+            f" UPDATE tickets SET {_TICKET_SET} WHERE id = $1",
+            *_ticket_args(t),
+            *_window_args(w),
+        )
 
     async def save_notice(self, n: dict[str, Any], *, insert: bool) -> None:
         args = (n["id"], n["hall_id"], n["kind"], n["title"], n["body"], n["position"],
@@ -324,3 +365,14 @@ class Tx:
                 StoredEvent(self.hall_id, r["epoch"], int(r["seq"]), ev.type, ev.data, self.now)
             )
         self._pending.clear()
+
+
+def _ticket_args(t: Ticket) -> tuple[Any, ...]:
+    return (t.id, t.service, t.state.value, int(t.priority), t.queue_at, t.window_id,
+            t.target_window_id, t.recall_count, t.transfer_count, t.called_at, t.started_at,
+            t.finished_at, t.note)  # fmt: skip
+
+
+def _window_args(w: Window) -> tuple[Any, ...]:
+    return (w.id, w.state.value, w.current_ticket_id, w.clerk_id, w.pause_reason,
+            w.priority_streak, w.appointment_streak)  # fmt: skip

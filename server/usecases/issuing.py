@@ -1,17 +1,9 @@
-"""Group commit for ticket issue.
-
-Every issue needs the hall's stream row and its service's counter row locked
-until commit, so one transaction per ticket caps a hall at one commit's latency
-per ticket. Requests that arrive while a commit is under way wait and then go
-together in the next transaction: the same rows, the same gapless numbers, one
-commit for all of them. No reply is sent before its transaction commits, so a
-returned ticket survives a crash exactly as before.
-"""
+"""Ticket issue, group-committed (group_commit.py): every issue needs the hall's
+stream row and its service's counter row locked until commit, so tickets of a
+hall go together, with the same rows and the same gapless numbers."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -23,8 +15,7 @@ from ..store.db import UniqueViolation
 from ..store.tx import Tx
 from . import citizen_messages
 from .context import Context, HallInfo
-
-log = logging.getLogger(__name__)
+from .group_commit import GroupCommit
 
 MAX_BATCH = 64
 
@@ -74,64 +65,35 @@ def format_number(prefix: str, n: int) -> str:
     return f"{prefix}{n:03d}"
 
 
-Pending = tuple[Draft, "asyncio.Future[Issued]"]
-
-
 class IssueBatcher:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self._queues: dict[str, list[Pending]] = {}
-        self._drains: dict[str, asyncio.Task[None]] = {}
+        self._group: GroupCommit[Draft, Issued] = GroupCommit(self._settle, MAX_BATCH)
 
     async def submit(self, hall_id: str, draft: Draft) -> Issued:
-        fut: asyncio.Future[Issued] = asyncio.get_running_loop().create_future()
-        self._queues.setdefault(hall_id, []).append((draft, fut))
-        if hall_id not in self._drains:
-            # A task of its own: a caller that goes away must not strand the others.
-            self._drains[hall_id] = asyncio.create_task(self._drain(hall_id))
-        return await asyncio.shield(fut)
+        return await self._group.submit(hall_id, draft)
 
-    async def _drain(self, hall_id: str) -> None:
-        queue = self._queues[hall_id]
+    async def _settle(self, hall_id: str, drafts: list[Draft]) -> list[Issued | BaseException]:
         try:
-            while queue:
-                batch = queue[:MAX_BATCH]
-                del queue[:MAX_BATCH]
-                await self._settle(hall_id, batch)
-        finally:
-            del self._drains[hall_id]
-
-    async def _settle(self, hall_id: str, batch: list[Pending]) -> None:
-        try:
-            outcomes = await self._commit(hall_id, [d for d, _ in batch])
+            return await self._commit(hall_id, drafts)
         except UniqueViolation:
-            if len(batch) == 1:
+            if len(drafts) == 1:
                 # Another process won the race for this ID: the partial unique index decided.
-                outcomes = [duplicate()]
-            else:
-                # Someone in the batch raced another process; settle each on its own.
-                for one in batch:
-                    await self._settle(hall_id, [one])
-                return
-        except Exception as exc:
-            log.exception("issuing %d tickets in hall %s failed", len(batch), hall_id)
-            outcomes = [exc] * len(batch)
-        for (_, fut), outcome in zip(batch, outcomes, strict=True):
-            if fut.done():
-                continue
-            if isinstance(outcome, BaseException):
-                fut.set_exception(outcome)
-            else:
-                fut.set_result(outcome)
+                return [duplicate()]
+            # Someone in the batch raced another process; settle each on its own.
+            outcomes: list[Issued | BaseException] = []
+            for one in drafts:
+                outcomes += await self._settle(hall_id, [one])
+            return outcomes
 
-    async def _commit(self, hall_id: str, drafts: list[Draft]) -> list[Issued | Exception]:
+    async def _commit(self, hall_id: str, drafts: list[Draft]) -> list[Issued | BaseException]:
         info = await self.ctx.hall(hall_id)
         now = self.ctx.clock()
         day = info.clock.business_day(now)
         # Counter rows are locked in service order, so two processes issuing batches
         # of the same services can never wait on each other (a deadlock).
         order = sorted(range(len(drafts)), key=lambda i: drafts[i].service)
-        results: dict[int, Issued | Exception] = {}
+        results: dict[int, Issued | BaseException] = {}
         async with self.ctx.store.write(hall_id, now) as tx:
             placer = Placer(tx, info, day)
             for i in order:

@@ -1,34 +1,26 @@
 """Clerks' side of the queue: open a window, call, serve, pass, transfer.
 
-Every operation is one store transaction that locks the window row first, so
-two commands for one window (a double click, a retry) run one after the other
-and the second sees what the first did.
+Every operation locks the window row first, so two commands for one window (a
+double click, a retry) run one after the other and the second sees what the
+first did; the commands of a hall share transactions (window_group.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from .. import audit
-from ..domain import access
 from ..domain import ticket as tk
 from ..domain import window as wn
 from ..domain.errors import Conflict, Forbidden, NotFound
 from ..domain.events import NewEvent, ticket_event, transferred_event, window_event
-from ..domain.model import Actor, Role, Ticket, Window
+from ..domain.model import Actor, Ticket, Window
 from ..store import stats_sql
-from ..store.db import UniqueViolation
 from ..store.tx import Tx
 from . import citizen_messages
 from .context import Context
-
-
-@dataclass(frozen=True, slots=True)
-class WindowResult:
-    window: Window
-    ticket: Ticket | None
-    replayed: bool = False  # a retried command: nothing was done this time
+from .window_group import Command, Step, WindowGroup
+from .window_group import WindowResult as WindowResult
+from .window_group import authorize as authorize
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,26 +31,10 @@ class TransferRequest:
     reason: str | None = None
 
 
-Step = Callable[[Tx, Window], Awaitable[WindowResult]]
-
-
-def authorize(actor: Actor, window: Window, *, opening: bool = False) -> None:
-    """Clerks act only at the window they signed in at; supervisors anywhere in their hall."""
-    if actor.role not in access.QUEUE_ROLES:
-        raise Forbidden("role_forbidden", "your role may not do this", "您的角色无权执行此操作")
-    if actor.hall_id is not None and actor.hall_id != window.hall_id:
-        raise Forbidden("other_hall", "that window is in another hall", "该窗口不属于您所在的大厅")
-    if actor.role is Role.CLERK and not opening and window.clerk_id != actor.id:
-        raise Forbidden(
-            "not_your_window",
-            f"window {window.number} is not signed in to you",
-            f"{window.number}号窗口不是您登录的窗口",
-        )
-
-
 class Windows:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        self._group = WindowGroup(ctx)
 
     async def _run(
         self,
@@ -70,40 +46,7 @@ class Windows:
         *,
         opening: bool = False,
     ) -> WindowResult:
-        """Run ``step`` on the locked window. A ``command_id`` seen before at this window
-        is not run again: a console retrying after a dropped connection gets the
-        state its first attempt left, and no second ticket is called."""
-        hall_id = await self.ctx.window_hall(window_id)
-        now = self.ctx.clock()
-        try:
-            async with self.ctx.store.write(hall_id, now) as tx:
-                w = await tx.window(window_id)
-                if w is None:
-                    raise NotFound(
-                        "unknown_window", f"no window {window_id!r}", f"没有窗口 {window_id}"
-                    )
-                authorize(actor, w, opening=opening)
-                if command_id is not None and (done := await tx.command_seen(w.id, command_id)):
-                    ticket = await tx.ticket(done[1]) if done[1] else None
-                    return WindowResult(w, ticket, replayed=True)
-                result = await step(tx, w)
-                ticket = result.ticket
-                rec = audit.record(actor, hall_id, action, w.id,
-                                   ticket=ticket.id if ticket else None,
-                                   number=ticket.number if ticket else None)  # fmt: skip
-                tx.audit(replace(rec, chain=audit.window_chain(hall_id, w.id)))
-                if command_id is not None:
-                    ticket_id = result.ticket.id if result.ticket else None
-                    await tx.record_command(w.id, command_id, ticket_id)
-        except UniqueViolation as exc:
-            # Calling back or moving a ticket whose citizen has since taken another one.
-            raise Conflict(
-                "duplicate_ticket",
-                "the citizen already holds an active ticket for that service",
-                "该市民在此业务下已有正在办理或等候的号票",
-            ) from exc
-        await self.ctx.publish(hall_id, tx.events)
-        return result
+        return await self._group.run(Command(window_id, actor, step, command_id, action, opening))
 
     async def _current(self, tx: Tx, w: Window) -> Ticket:
         t = await tx.ticket(wn.require_current(w))
@@ -112,9 +55,7 @@ class Windows:
         return t
 
     async def _save(self, tx: Tx, w: Window, t: Ticket | None, *events: NewEvent) -> WindowResult:
-        await tx.update_window(w)
-        if t is not None:
-            await tx.update_ticket(t)
+        await tx.save(w, t)
         for ev in events:
             tx.emit(ev)
         return WindowResult(w, t)
