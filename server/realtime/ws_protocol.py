@@ -40,13 +40,16 @@ class _ClosingTransport:
         self._inner = inner
         self._loop = loop
         self.abort_timer: TimerHandle | None = None
+        self.lost = False  # the connection is gone: a later close has nothing to reset
         # The per-message calls, bound once (not looked up through __getattr__ each time).
         self.write = inner.write
         self.is_closing = inner.is_closing
 
     def close(self) -> None:
         self._inner.close()
-        if self.abort_timer is None:
+        # uvicorn closes again after connection_lost (when the app returns): no timer then,
+        # or it would fire on a socket already gone.
+        if self.abort_timer is None and not self.lost:
             self.abort_timer = self._loop.call_later(ABORT_AFTER_S, self.reset)
 
     def reset(self) -> None:
@@ -54,11 +57,13 @@ class _ClosingTransport:
         kernel would go on offering the unsent bytes to a peer whose window stays shut."""
         sock = self._inner.get_extra_info("socket")
         if sock is not None:
-            with contextlib.suppress(OSError):
+            # uvloop says ValueError for a socket closed meanwhile.
+            with contextlib.suppress(OSError, ValueError):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self._inner.abort()
 
     def cancel_abort(self) -> None:
+        self.lost = True
         if self.abort_timer is not None:
             self.abort_timer.cancel()
             self.abort_timer = None
@@ -80,7 +85,7 @@ class OneWindowWSProtocol(WebSocketsSansIOProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         super().connection_lost(exc)  # (which closes the transport once more)
-        # Gone, flushed or not: nothing left to reset.
+        # Gone, flushed or not: nothing left to reset, now or on a later close.
         self.closing.cancel_abort()
 
     def handle_connect(self, event: Request) -> None:
