@@ -1,11 +1,12 @@
-"""Call-next with 20 windows on PostgreSQL, side by side with the bare-SQL baseline.
+"""Call-next with 20 windows, side by side with the bare-SQL baseline, on PostgreSQL or SQLite.
 
 Each window loops call-next → no-show (the shortest cycle that frees the window
 again) over a deep queue. The baseline runs the same two transactions the server
 runs (window row lock, SKIP LOCKED claim, ticket and window updates, stream and
-event append) from a plain asyncpg script.
+event append) from a plain asyncpg script. With ``--db sqlite`` the server runs on
+a fresh SQLite file and the baseline is bench/sqlite_baseline.py on a file of its own.
 
-    python -m bench.bench_call --rounds 3 --seconds 10
+    python -m bench.bench_call --rounds 3 --seconds 10 [--db sqlite]
 """
 
 from __future__ import annotations
@@ -14,17 +15,22 @@ import argparse
 import json
 import statistics
 import time
+from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 
 import asyncpg
 import uvloop
 
+from bench import sqlite_baseline
 from bench.common import (
+    DATABASES,
     PASSWORD,
     Conn,
     closed_loop,
-    fresh_database,
+    fresh,
     hall_day,
+    header,
+    is_sqlite,
     seed,
     server,
     summary,
@@ -35,6 +41,9 @@ QUEUE = 60_000
 
 
 async def fill(url: str) -> None:
+    if is_sqlite(url):
+        await sqlite_baseline.fill(url, QUEUE)
+        return
     conn = await asyncpg.connect(url)
     day = hall_day()
     await conn.execute(
@@ -170,21 +179,34 @@ async def sql_side(url: str, seconds: float) -> dict[str, object]:
     }
 
 
-async def main(rounds: int, seconds: float) -> None:
+async def baseline(url: str, seconds: float) -> dict[str, object]:
+    if is_sqlite(url):
+        return await sqlite_baseline.call_side(url, seconds, WINDOWS)
+    return await sql_side(url, seconds)
+
+
+async def main(db: str, rounds: int, seconds: float) -> None:
+    header("call", db, rounds=rounds, seconds=seconds, windows=WINDOWS, queue=QUEUE)
     results = []
-    async with fresh_database() as url:
-        await seed(url, windows=WINDOWS, services="A")
-        await fill(url)
-        async with server(url) as port:
-            await http_side(port, 1.0)  # warm-up
-            for r in range(rounds):
-                srv = await http_side(port, seconds)
-                base = await sql_side(url, seconds)
-                results.append((srv, base))
-                print(json.dumps({"round": r + 1, "server": srv, "baseline": base}))
+    async with AsyncExitStack() as stack:
+        url = await stack.enter_async_context(fresh(db))
+        # SQLite: the baseline gets a file of its own, filled the same way, so the server
+        # process's connections never touch the baseline's timings.
+        base_url = await stack.enter_async_context(fresh(db)) if db == "sqlite" else url
+        for u in dict.fromkeys((url, base_url)):
+            await seed(u, windows=WINDOWS, services="A")
+            await fill(u)
+        port = await stack.enter_async_context(server(url))
+        await http_side(port, 1.0)  # warm-up
+        for r in range(rounds):
+            srv = await http_side(port, seconds)
+            base = await baseline(base_url, seconds)
+            results.append((srv, base))
+            print(json.dumps({"round": r + 1, "server": srv, "baseline": base}))
     s = statistics.median(float(x[0]["calls_per_s"]) for x in results)  # type: ignore[arg-type]
     b = statistics.median(float(x[1]["calls_per_s"]) for x in results)  # type: ignore[arg-type]
     print(json.dumps({
+        "db": db,
         "median_server_calls_per_s": s,
         "median_baseline_calls_per_s": b,
         "ratio": round(s / b, 2),
@@ -195,7 +217,8 @@ async def main(rounds: int, seconds: float) -> None:
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
+    ap.add_argument("--db", choices=DATABASES, default="postgres")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=10.0)
     a = ap.parse_args()
-    uvloop.run(main(a.rounds, a.seconds))
+    uvloop.run(main(a.db, a.rounds, a.seconds))

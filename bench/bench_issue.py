@@ -1,12 +1,13 @@
-"""Ticket issue over HTTP on PostgreSQL, side by side with the bare-SQL baseline.
+"""Ticket issue over HTTP, side by side with the bare-SQL baseline, on PostgreSQL or SQLite.
 
 The baseline runs the same transaction the server runs for a walk-in ticket
 (queue count, counter upsert, ticket insert, stream counter and event insert in
 one statement) from a plain
 asyncpg script, so server/baseline is the cost of everything OneWindow adds:
-HTTP, validation, the use case, JSON.
+HTTP, validation, the use case, JSON. With ``--db sqlite`` the server runs on a
+fresh SQLite file and the baseline is bench/sqlite_baseline.py on a file of its own.
 
-    python bench/bench_issue.py --rounds 3 --seconds 10
+    python -m bench.bench_issue --rounds 3 --seconds 10 [--db sqlite]
 """
 
 from __future__ import annotations
@@ -18,18 +19,23 @@ import json
 import secrets
 import statistics
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
+from functools import partial
 
 import asyncpg
 import uvloop
 
+from bench import sqlite_baseline
 from bench.common import (
+    DATABASES,
     Conn,
     closed_loop,
-    fresh_database,
+    fresh,
     hall_day,
+    header,
+    is_sqlite,
     open_loop,
     seed,
     server,
@@ -101,45 +107,75 @@ async def sql_side(url: str, seconds: float, rate: float) -> dict[str, object]:
 
 
 @asynccontextmanager
-async def drained(url: str) -> AsyncIterator[None]:
-    """Serve the queue while tickets pour in: a hall's waiting list stays in the hundreds,
-    and a queue left to grow without bound would measure counting, not issuing."""
+async def drain_step(url: str) -> AsyncIterator[Callable[[], Awaitable[object]]]:
+    """One pass of the drain, on a connection of its own. On SQLite that is a second
+    writer beside the server's (or the baseline's): its BEGIN IMMEDIATE waits its turn."""
+    if is_sqlite(url):
+        writer = await sqlite_baseline.Writer.open(url)
+        try:
+            yield partial(writer.tx, sqlite_baseline.drain)
+        finally:
+            await writer.close()
+        return
     conn = await asyncpg.connect(url)
-    stop = asyncio.Event()
-
-    async def drain() -> None:
-        while not stop.is_set():
-            await conn.execute(
-                "UPDATE tickets SET state = 'done', started_at = issued_at, finished_at = now()"
-                " WHERE id IN (SELECT id FROM tickets"
-                " WHERE hall_id = 'bench' AND state = 'waiting' ORDER BY queue_at, seq_no"
-                " LIMIT 10000 OFFSET 200)"
-            )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), 0.2)
-
-    task = asyncio.create_task(drain())
     try:
-        yield
+        yield partial(
+            conn.execute,
+            "UPDATE tickets SET state = 'done', started_at = issued_at, finished_at = now()"
+            " WHERE id IN (SELECT id FROM tickets"
+            " WHERE hall_id = 'bench' AND state = 'waiting' ORDER BY queue_at, seq_no"
+            " LIMIT 10000 OFFSET 200)",
+        )
     finally:
-        stop.set()
-        await task
         await conn.close()
 
 
-async def main(rounds: int, seconds: float, rate: float) -> None:
+@asynccontextmanager
+async def drained(url: str) -> AsyncIterator[None]:
+    """Serve the queue while tickets pour in: a hall's waiting list stays in the hundreds,
+    and a queue left to grow without bound would measure counting, not issuing."""
+    stop = asyncio.Event()
+
+    async def drain(step: Callable[[], Awaitable[object]]) -> None:
+        while not stop.is_set():
+            await step()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.2)
+
+    async with drain_step(url) as step:
+        task = asyncio.create_task(drain(step))
+        try:
+            yield
+        finally:
+            stop.set()
+            await task
+
+
+async def baseline(url: str, seconds: float, rate: float) -> dict[str, object]:
+    if is_sqlite(url):
+        return await sqlite_baseline.issue_side(url, seconds, rate, WORKERS)
+    return await sql_side(url, seconds, rate)
+
+
+async def main(db: str, rounds: int, seconds: float, rate: float) -> None:
+    header("issue", db, rounds=rounds, seconds=seconds, rate=rate)
     results: list[tuple[dict[str, object], dict[str, object]]] = []
-    async with fresh_database() as url:
-        await seed(url, windows=1)
-        async with server(url) as port:
-            await http_side(port, 1.0, 50)  # warm-up: connections, plans, caches
-            for r in range(rounds):
-                async with drained(url):
-                    srv = await http_side(port, seconds, rate)
-                async with drained(url):
-                    base = await sql_side(url, seconds, rate)
-                results.append((srv, base))
-                print(json.dumps({"round": r + 1, "server": srv, "baseline": base}))
+    async with AsyncExitStack() as stack:
+        url = await stack.enter_async_context(fresh(db))
+        # SQLite: the baseline gets a file of its own, so the server process's connections
+        # (its reader's snapshot, its checkpoints) never touch the baseline's timings.
+        base_url = await stack.enter_async_context(fresh(db)) if db == "sqlite" else url
+        for u in dict.fromkeys((url, base_url)):
+            await seed(u, windows=1)
+        port = await stack.enter_async_context(server(url))
+        await http_side(port, 1.0, 50)  # warm-up: connections, plans, caches
+        for r in range(rounds):
+            async with drained(url):
+                srv = await http_side(port, seconds, rate)
+            async with drained(base_url):
+                base = await baseline(base_url, seconds, rate)
+            results.append((srv, base))
+            print(json.dumps({"round": r + 1, "server": srv, "baseline": base}))
 
     def med(side: int, *path: str) -> float:
         vals = []
@@ -154,6 +190,7 @@ async def main(rounds: int, seconds: float, rate: float) -> None:
     print(
         json.dumps(
             {
+                "db": db,
                 "median_server_tickets_per_s": s_t,
                 "median_baseline_tx_per_s": b_t,
                 "throughput_ratio": round(s_t / b_t, 2),
@@ -169,8 +206,9 @@ async def main(rounds: int, seconds: float, rate: float) -> None:
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
+    ap.add_argument("--db", choices=DATABASES, default="postgres")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--rate", type=float, default=300.0)
     a = ap.parse_args()
-    uvloop.run(main(a.rounds, a.seconds, a.rate))
+    uvloop.run(main(a.db, a.rounds, a.seconds, a.rate))

@@ -35,17 +35,22 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import uvloop
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.frames import Frame, Opcode
+from websockets.protocol import State
 
-from bench.common import PASSWORD, Conn, free_port, fresh_database, seed, server, summary
+from bench import ws_workers
+from bench.common import PASSWORD, Conn, free_port, fresh_database, seed, summary
+from bench.ws_workers import tree_cpu_s, tree_rss_kib
 
 TOPIC = "hall:bench"
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,7 +65,7 @@ def raise_nofile() -> None:
 
 
 class Display:
-    __slots__ = ("done_t", "epoch", "log", "ready", "seq", "task", "ws")
+    __slots__ = ("done_t", "epoch", "got", "log", "ready", "seq", "task", "ws")
 
     def __init__(self) -> None:
         self.ws: Any = None
@@ -70,6 +75,7 @@ class Display:
         self.epoch = ""
         self.seq = 0
         self.done_t: float | None = None
+        self.got: list[int] = []  # event seqs in arrival order, since the last collect
 
 
 class Stamping(ClientConnection):
@@ -90,7 +96,7 @@ class Stamping(ClientConnection):
             super().process_event(event)
             return
         t = time.perf_counter()
-        data = event.data
+        data = cast(bytes, event.data)  # a parsed frame holds bytes
         d.log.append((t, data))
         if d.ready is not None and not d.ready.done() and data.startswith(b'{"op":"subscribed"'):
             d.ready.set_result(None)
@@ -128,7 +134,8 @@ class Worker:
             self.failed += 1
             d.ready.set_exception(exc)
             return
-        d.ws, ws.display, ws.worker = ws, d, self
+        stamping = cast(Stamping, ws)  # made by create_connection=Stamping
+        d.ws, stamping.display, stamping.worker = ws, d, self
         msg: dict[str, Any] = {"op": "subscribe", "topic": TOPIC}
         if since is not None:
             msg["since"] = since
@@ -144,7 +151,9 @@ class Worker:
         d.task = asyncio.create_task(self.session(d, url, since))
         return d.ready
 
-    async def connect(self, url: str, n: int, since: dict[str, Any] | None, conc: int) -> dict:
+    async def connect(
+        self, url: str, n: int, since: dict[str, Any] | None, conc: int
+    ) -> dict[str, Any]:
         sem = asyncio.Semaphore(conc)
         self.failed = 0
 
@@ -171,6 +180,7 @@ class Worker:
                 if raw.startswith(b'{"op":"event"'):
                     i = raw.find(b'"seq":') + 6
                     seq = int(raw[i : raw.find(b",", i)])
+                    d.got.append(seq)
                     if seq > d.seq:
                         d.seq = seq
                     e = events.get(seq)
@@ -186,13 +196,13 @@ class Worker:
             d.log.clear()
         return {str(k): v for k, v in events.items()}
 
-    async def close(self) -> dict:
+    async def close(self) -> dict[str, Any]:
         await asyncio.gather(*(d.ws.close() for d in self.displays if d.ws is not None))
         await asyncio.gather(*(d.task for d in self.displays if d.task is not None))
         self.process()
         return {"closed": len(self.displays), "seq": max((d.seq for d in self.displays), default=0)}
 
-    async def reconnect(self, url: str, target: int, timeout: float) -> dict:
+    async def reconnect(self, url: str, target: int, timeout: float) -> dict[str, Any]:
         """All displays at once, each resuming from its own position, until each holds target."""
         self.marker = f'"seq":{target},"type"'.encode()
         self.remaining = len(self.displays)
@@ -211,7 +221,14 @@ class Worker:
         if op == "connect":
             return await self.connect(cmd["url"], cmd["n"], cmd.get("since"), cmd["conc"])
         if op == "collect":
-            return {"events": self.process()}
+            out: dict[str, Any] = {"events": self.process()}
+            if span := cmd.get("span"):
+                closed = (d.ws is None or d.ws.state is not State.OPEN for d in self.displays)
+                got = (d.got for d in self.displays)
+                out["audit"] = ws_workers.audit(zip(got, closed, strict=True), *span)
+            for d in self.displays:
+                d.got.clear()
+            return out
         if op == "close":
             return await self.close()
         if op == "reconnect":
@@ -256,13 +273,6 @@ def busy_s() -> float:
         int, Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]
     )
     return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
 
 
 def server_pid(port: int) -> int:
@@ -347,9 +357,14 @@ class Displays:
         r = await self._ask(self.procs[0], {"cmd": "connect", "url": url, "n": 1, "conc": 1})
         return r["position"]  # type: ignore[no-any-return]
 
-    async def collect(self) -> dict[int, list[float]]:
+    async def collect(
+        self, span: tuple[int, int] | None = None
+    ) -> tuple[dict[int, list[float]], dict[str, int]]:
+        """Per-seq [count, first, last, bytes] over all displays; with span (lo, hi),
+        also which displays missed any of the events lo+1 .. hi (ws_workers.audit)."""
         merged: dict[int, list[float]] = {}
-        for r in await self.all({"cmd": "collect"}):
+        replies = await self.all({"cmd": "collect", "span": span})
+        for r in replies:
             for k, (count, first, last, size) in r["events"].items():
                 m = merged.get(int(k))
                 if m is None:
@@ -358,10 +373,10 @@ class Displays:
                     m[0] += count
                     m[1] = min(m[1], first)
                     m[2] = max(m[2], last)
-        return merged
+        return merged, ws_workers.merge_audits(r["audit"] for r in replies if "audit" in r)
 
     async def close(self) -> int:
-        return max(r["seq"] for r in await self.all({"cmd": "close"}))
+        return max(int(r["seq"]) for r in await self.all({"cmd": "close"}))
 
     async def forget(self) -> None:
         await self.all({"cmd": "forget"})
@@ -371,9 +386,15 @@ class Side:
     name: str
     ws_url: str
     pid: int
+    port: int
+    # The process that handled each trigger since before_run(), where there are several.
+    trigger_pids: list[int]
 
     async def trigger(self) -> None:
         raise NotImplementedError
+
+    async def before_run(self) -> None:
+        self.trigger_pids = []
 
 
 class ServerSide(Side):
@@ -381,13 +402,25 @@ class ServerSide(Side):
 
     name = "server"
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, workers: int) -> None:
         self.port = port
+        self.workers = workers
         self.ws_url = f"ws://127.0.0.1:{port}/ws"
         self.pid = server_pid(port)
+        self.trigger_pids = []
+        self.conns: list[tuple[int, Conn]] = []
+        self.turn = 0
+
+    async def before_run(self) -> None:
+        """Fresh keep-alive connections, one per worker (uvicorn drops idle ones after 5 s)."""
+        for _, c in self.conns:
+            c.close()
+        self.conns = await ws_workers.spread(self.port, self.workers)
+        self.trigger_pids = []
 
     async def prepare(self) -> None:
-        self.http = await Conn.open(self.port)
+        await self.before_run()
+        self.http = self.conns[0][1]
         status, body = await self.http.request(
             "POST", "/api/auth/login", {"username": "clerk1", "password": PASSWORD}
         )
@@ -402,23 +435,31 @@ class ServerSide(Side):
             await self.trigger()
 
     async def trigger(self) -> None:
+        """One recall, on the connections in turn: it lands on each worker in turn."""
+        i, self.turn = self.turn % len(self.conns), self.turn + 1
+        pid, http = self.conns[i]
         try:
-            status, body = await self.http.request(
+            status, body = await http.request(
                 "POST", "/api/windows/bench-w1/recall", None, self.token
             )
         except (IndexError, OSError, asyncio.IncompleteReadError):
-            # uvicorn closes a keep-alive connection idle for 5 s (while displays connect).
-            self.http.close()
-            self.http = await Conn.open(self.port)
-            status, body = await self.http.request(
+            # uvicorn closes a keep-alive connection idle for 5 s (while displays connect);
+            # the new one may land on another worker, so its pid is unknown (0).
+            http.close()
+            pid, http = 0, await Conn.open(self.port)
+            self.conns[i] = pid, http
+            status, body = await http.request(
                 "POST", "/api/windows/bench-w1/recall", None, self.token
             )
+        self.trigger_pids.append(pid)
         if status != 200:
             raise RuntimeError(f"recall: {status} {body[:200]!r}")
 
 
 class BaselineSide(Side):
     name = "baseline"
+    r: asyncio.StreamReader
+    w: asyncio.StreamWriter
 
     async def trigger(self) -> None:
         self.w.write(b"fire\n")
@@ -452,7 +493,7 @@ async def baseline() -> AsyncIterator[BaselineSide]:
         else:
             raise RuntimeError("baseline did not start")
         side = BaselineSide()
-        side.r, side.w, side.pid = r, w, proc.pid
+        side.r, side.w, side.pid, side.port = r, w, proc.pid, port
         side.ws_url = f"ws://127.0.0.1:{port}/ws"
         for _ in range(20):
             await side.trigger()
@@ -475,15 +516,17 @@ async def idle_memory(side: Side, disp: Displays, warm: int, n: int) -> dict[str
     """
     await disp.connect(side.ws_url, warm)
     await asyncio.sleep(2.0)
-    rss = [rss_kib(side.pid)]
+    rss = [tree_rss_kib(side.pid)]
     for count in (n - warm, n):
         await disp.connect(side.ws_url, count)
         await asyncio.sleep(3.0)
-        rss.append(rss_kib(side.pid))
+        rss.append(tree_rss_kib(side.pid))
+    spread = ws_workers.connections(side.pid, side.port)
     await disp.close()
     await disp.forget()
     await asyncio.sleep(1.0)
     return {
+        "connections_by_pid": spread,
         "rss_kib": rss,
         "kib_per_conn_first": round((rss[1] - rss[0]) / (n - warm), 1),
         "kib_per_conn_next": round((rss[2] - rss[1]) / n, 1),
@@ -510,36 +553,63 @@ async def drive(
 async def fan_out(
     side: Side, disp: Displays, n: int, rate: float, seconds: float
 ) -> dict[str, Any]:
-    """Call → last of n displays, per call; n displays must already be connected."""
+    """Call → last of n displays, per call; n displays must already be connected.
+
+    The events of the run are the stream's seqs between its head before and after
+    (each recall makes one), so an event no display received still counts.
+    """
+    await side.before_run()
     await disp.collect()  # drop whatever came before
-    cpu0, dcpu0, t0 = cpu_s(side.pid), disp.cpu(), time.perf_counter()
+    head0 = await ws_workers.stream_head(side.ws_url, TOPIC)
+    procs0, spread = ws_workers.tree(side.pid), ws_workers.connections(side.pid, side.port)
+    cpu0, dcpu0, t0 = tree_cpu_s(side.pid), disp.cpu(), time.perf_counter()
     own0, all0 = sum(os.times()[:2]), busy_s()
     calls, achieved = await drive(side.trigger, rate, seconds)
     wall = time.perf_counter() - t0
-    cpu1, dcpu1 = cpu_s(side.pid), disp.cpu()
+    cpu1, dcpu1 = tree_cpu_s(side.pid), disp.cpu()
     own1, all1 = sum(os.times()[:2]), busy_s()
     rest = (all1 - all0) - (cpu1 - cpu0) - (dcpu1 - dcpu0) - (own1 - own0)
-    await asyncio.sleep(1.0)  # stragglers
-    events = await disp.collect()
-    seqs = sorted(events)[-len(calls) :]
+    # Stragglers: longer than the server's poll (1 s), which recovers what the bus lost.
+    await asyncio.sleep(2.5)
+    head1 = await ws_workers.stream_head(side.ws_url, TOPIC)
+    events, missed = await disp.collect((head0, head1))
+    seqs = range(head0 + 1, head1 + 1)
     if len(seqs) != len(calls):
-        raise RuntimeError(f"{side.name}: {len(calls)} calls but {len(seqs)} events seen")
-    from_return = [events[s][2] - ret for s, (_, ret) in zip(seqs, calls, strict=True)]
-    from_send = [events[s][2] - sent for s, (sent, _) in zip(seqs, calls, strict=True)]
-    first = [events[s][1] - ret for s, (_, ret) in zip(seqs, calls, strict=True)]
-    short = sum(1 for s in seqs if events[s][0] < n)
+        raise RuntimeError(f"{side.name}: {len(calls)} calls but the stream moved {len(seqs)}")
+    # Which process answered each call (0 where unknown: the baseline, a reconnect).
+    pids = (side.trigger_pids + [0] * len(calls))[: len(calls)]
+    seen = [
+        (events[s], call, pid)
+        for s, call, pid in zip(seqs, calls, pids, strict=True)
+        if s in events
+    ]
+    if not seen:
+        raise RuntimeError(f"{side.name}: no display received any of {len(seqs)} events")
+    from_return = [e[2] - ret for e, (_, ret), _ in seen]
+    from_send = [e[2] - sent for e, (sent, _), _ in seen]
+    first = [e[1] - ret for e, (_, ret), _ in seen]
     return {
         "displays": n,
         "calls_per_s": round(achieved, 1),
         "last_from_return": summary(from_return),
         "last_from_send": summary(from_send),
         "first_from_return_p50_ms": summary(first)["p50_ms"],
-        "calls_missing_displays": short,
-        "event_bytes": int(events[seqs[0]][3]),
+        "calls_missing_displays": sum(1 for s in seqs if events.get(s, [0])[0] < n),
+        # Per display, over the run's events (ws_workers.audit): zero missed is the target.
+        "missed": {"events": len(seqs), "seen_by_none": len(seqs) - len(seen), **missed},
+        "event_bytes": int(seen[0][0][3]),
         "server_cpu_pct": round(100 * (cpu1 - cpu0) / wall, 1),
         "displays_cpu_pct": round(100 * (dcpu1 - dcpu0) / wall, 1),
-        # PostgreSQL (server side only) and whatever else the shared machine runs.
+        # PostgreSQL and Redis (server side only) and whatever else the shared machine runs.
         "rest_cpu_pct": round(100 * rest / wall, 1),
+        "server_procs": len(procs0),
+        "server_procs_changed": set(procs0) != set(ws_workers.tree(side.pid)),
+        # Accepted connections (displays and the clerk's) by the process holding them.
+        "connections_by_pid": spread,
+        "triggers_by_pid": {str(k): v for k, v in sorted(Counter(side.trigger_pids).items())},
+        "last_from_return_by_trigger_pid": ws_workers.by_origin(
+            [pid for _, _, pid in seen], from_return
+        ),
     }
 
 
@@ -550,15 +620,18 @@ async def storm(side: Side, disp: Displays, n: int, behind: int) -> dict[str, An
     await asyncio.sleep(1.0)
     seq = await disp.close()
     await asyncio.sleep(1.0)  # the server has let them all go
+    await disp.collect()
+    await side.before_run()
     for _ in range(behind):
         await side.trigger()
     target = seq + behind
-    cpu0, dcpu0, all0 = cpu_s(side.pid), disp.cpu(), busy_s()
+    cpu0, dcpu0, all0 = tree_cpu_s(side.pid), disp.cpu(), busy_s()
     t0 = time.perf_counter()
     replies = await disp.all(
         {"cmd": "reconnect", "url": side.ws_url, "target": target, "timeout": 60.0}
     )
-    cpu1, dcpu1, all1 = cpu_s(side.pid), disp.cpu(), busy_s()
+    cpu1, dcpu1, all1 = tree_cpu_s(side.pid), disp.cpu(), busy_s()
+    _, missed = await disp.collect((seq, target))
     done = sorted(t - t0 for r in replies for t in r["done"])
     missing = sum(r["missing"] for r in replies)
     failed = sum(r["failed"] for r in replies)
@@ -573,6 +646,7 @@ async def storm(side: Side, disp: Displays, n: int, behind: int) -> dict[str, An
         "p99_s": round(done[min(len(done) - 1, int(len(done) * 0.99))], 3) if done else None,
         "missing": missing,
         "failed": failed,
+        "missed": {"events": behind, **missed},
         "server_cpu_s": round(cpu1 - cpu0, 2),
         "displays_cpu_s": round(dcpu1 - dcpu0, 2),
         "machine_busy_s": round(all1 - all0, 2),
@@ -617,22 +691,20 @@ async def guarded(limit_s: float, measure: Awaitable[dict[str, Any]]) -> dict[st
 
 async def one_side(side: Side, disp: Displays, a: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    out["memory"] = await guarded(a.quiet_wait, idle_memory(side, disp, 20, 1000))
-    await disp.connect(side.ws_url, a.displays)
-    out["fanout_large"] = await guarded(
-        a.quiet_wait, fan_out(side, disp, a.displays, a.rate, a.seconds)
-    )
-    await disp.close()
-    await disp.forget()
-    await asyncio.sleep(1.0)
-    await disp.connect(side.ws_url, a.small)
-    out["fanout_small"] = await guarded(
-        a.quiet_wait, fan_out(side, disp, a.small, a.small_rate, a.seconds)
-    )
-    await disp.close()
-    await disp.forget()
-    await asyncio.sleep(1.0)
-    out["storm"] = await guarded(a.quiet_wait, storm(side, disp, a.storm, a.behind))
+    if "memory" in a.only:
+        out["memory"] = await guarded(a.quiet_wait, idle_memory(side, disp, 20, 1000))
+    for name, n, rate in (
+        ("fanout_large", a.displays, a.rate),
+        ("fanout_small", a.small, a.small_rate),
+    ):
+        if name in a.only:
+            await disp.connect(side.ws_url, n)
+            out[name] = await guarded(a.quiet_wait, fan_out(side, disp, n, rate, a.seconds))
+            await disp.close()
+            await disp.forget()
+            await asyncio.sleep(1.0)
+    if "storm" in a.only:
+        out["storm"] = await guarded(a.quiet_wait, storm(side, disp, a.storm, a.behind))
     return out
 
 
@@ -641,8 +713,14 @@ def code_state() -> dict[str, str]:
 
     def git(*args: str) -> str:
         with contextlib.suppress(OSError):
+            # Read-only, and without the optional index lock: others commit meanwhile.
             return subprocess.run(
-                ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False
+                ["git", *args],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=False,
+                env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
             ).stdout.strip()
         return ""
 
@@ -653,11 +731,12 @@ def code_state() -> dict[str, str]:
 
 
 def med(results: list[dict[str, Any]], *path: str) -> float | None:
+    """The median over rounds; None when no round has it (left out with --only)."""
     vals = []
     for r in results:
         v: Any = r
         for p in path:
-            v = v[p]
+            v = v.get(p) if isinstance(v, dict) else None
         if v is not None:
             vals.append(float(v))
     return statistics.median(vals) if vals else None
@@ -666,46 +745,58 @@ def med(results: list[dict[str, Any]], *path: str) -> float | None:
 async def main(a: argparse.Namespace) -> None:
     raise_nofile()  # inherited by the server, the baseline and the display workers
     res: dict[str, list[dict[str, Any]]] = {"server": [], "baseline": []}
+    redis_url = a.redis_url if a.server_workers > 1 or a.server_redis else ""
     print(json.dumps({"code": code_state()}), flush=True)
+    print(json.dumps({"args": vars(a), "server_redis": redis_url or None}), flush=True)
     async with Displays.start(a.workers) as disp:
         for r in range(a.rounds):
-            # Fresh processes and a fresh database every round: each round starts the
+            log = str(Path(tempfile.gettempdir()) / f"ow_bench_ws_{os.getpid()}_r{r + 1}.log")
+            # Fresh processes, database and Redis db every round: each round starts the
             # same way (the server reads up to 5,000 past events into memory at start).
             async with fresh_database() as url:
                 await seed(url, windows=1)
-                async with server(url) as port, baseline() as base:
-                    srv = ServerSide(port)
+                async with (
+                    ws_workers.served(url, a.server_workers, redis_url, log) as port,
+                    baseline() as base,
+                ):
+                    srv = ServerSide(port, a.server_workers)
                     await srv.prepare()
                     sides: list[Side] = [srv, base] if r % 2 == 0 else [base, srv]
                     for side in sides:
                         got = await one_side(side, disp, a)
                         res[side.name].append(got)
                         print(json.dumps({"round": r + 1, "side": side.name, **got}), flush=True)
+            problems = ws_workers.log_problems(log)
+            print(json.dumps({"round": r + 1, "server_log": log, **problems}), flush=True)
     print(json.dumps({"code": code_state()}), flush=True)
 
     def both(*path: str) -> dict[str, Any]:
         s, b = med(res["server"], *path), med(res["baseline"], *path)
         return {"server": s, "baseline": b, "ratio": round(s / b, 2) if s and b else None}
 
-    print(
-        json.dumps(
-            {
-                "median_kib_per_idle_conn_first_1000": both("memory", "kib_per_conn_first"),
-                "median_kib_per_idle_conn_next_1000": both("memory", "kib_per_conn_next"),
-                "median_large_p50_ms": both("fanout_large", "last_from_return", "p50_ms"),
-                "median_large_p99_ms": both("fanout_large", "last_from_return", "p99_ms"),
-                "median_small_p50_ms": both("fanout_small", "last_from_return", "p50_ms"),
-                "median_small_p99_ms": both("fanout_small", "last_from_return", "p99_ms"),
-                "median_large_from_send_p50_ms": both("fanout_large", "last_from_send", "p50_ms"),
-                "median_large_from_send_p99_ms": both("fanout_large", "last_from_send", "p99_ms"),
-                "median_small_from_send_p50_ms": both("fanout_small", "last_from_send", "p50_ms"),
-                "median_small_from_send_p99_ms": both("fanout_small", "last_from_send", "p99_ms"),
-                "median_storm_all_caught_up_s": both("storm", "all_caught_up_s"),
-                "median_storm_p50_s": both("storm", "p50_s"),
-            },
-            indent=2,
-        )
-    )
+    medians = {
+        "median_kib_per_idle_conn_first_1000": both("memory", "kib_per_conn_first"),
+        "median_kib_per_idle_conn_next_1000": both("memory", "kib_per_conn_next"),
+        "median_large_p50_ms": both("fanout_large", "last_from_return", "p50_ms"),
+        "median_large_p99_ms": both("fanout_large", "last_from_return", "p99_ms"),
+        "median_small_p50_ms": both("fanout_small", "last_from_return", "p50_ms"),
+        "median_small_p99_ms": both("fanout_small", "last_from_return", "p99_ms"),
+        "median_large_from_send_p50_ms": both("fanout_large", "last_from_send", "p50_ms"),
+        "median_large_from_send_p99_ms": both("fanout_large", "last_from_send", "p99_ms"),
+        "median_small_from_send_p50_ms": both("fanout_small", "last_from_send", "p50_ms"),
+        "median_small_from_send_p99_ms": both("fanout_small", "last_from_send", "p99_ms"),
+        "median_storm_all_caught_up_s": both("storm", "all_caught_up_s"),
+        "median_storm_p50_s": both("storm", "p50_s"),
+        "median_large_displays_missed": both("fanout_large", "missed", "displays_missed"),
+        "median_large_events_missed": both("fanout_large", "missed", "events_missed"),
+        "median_small_displays_missed": both("fanout_small", "missed", "displays_missed"),
+        "median_small_events_missed": both("fanout_small", "missed", "events_missed"),
+    }
+    # Rows no round measured (--only) are left out.
+    shown = {
+        k: v for k, v in medians.items() if v["server"] is not None or v["baseline"] is not None
+    }
+    print(json.dumps(shown, indent=2))
 
 
 if __name__ == "__main__":
@@ -720,6 +811,21 @@ if __name__ == "__main__":
     ap.add_argument("--storm", type=int, default=2000)
     ap.add_argument("--behind", type=int, default=100)
     ap.add_argument("--workers", type=int, default=1, help="display client processes")
+    ap.add_argument(
+        "--server-workers", type=int, default=1, help="server processes (serve --workers)"
+    )
+    ap.add_argument(
+        "--redis-url",
+        default=ws_workers.DEFAULT_REDIS,
+        help="the bench's own Redis database, emptied every round (used with server workers)",
+    )
+    ap.add_argument("--server-redis", action="store_true", help="Redis for one worker too")
+    ap.add_argument(
+        "--only",
+        type=ws_workers.parse_only,
+        default=ws_workers.MEASUREMENTS,
+        help=f"comma-separated, of {','.join(ws_workers.MEASUREMENTS)} (default: all)",
+    )
     ap.add_argument(
         "--quiet-wait",
         type=float,

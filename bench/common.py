@@ -1,4 +1,4 @@
-"""Shared bench plumbing: a fresh PostgreSQL database, a real server process, a lean HTTP client.
+"""Shared bench plumbing: a fresh database, a real server process, a lean HTTP client.
 
 The client speaks HTTP/1.1 over raw asyncio streams with keep-alive: a general
 client (httpx) costs more CPU than the server under test, and on a 2-core
@@ -16,9 +16,10 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -29,6 +30,10 @@ from server.domain.model import Hall, Role, Service, User, Window
 from server.store.store import Store
 
 PG_ADMIN = os.environ.get("ONEWINDOW_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+# SQLite files go here. Put it on the disk a hall would use: on a tmpfs a commit's fsync
+# costs nothing and the figures would flatter SQLite.
+SQLITE_DIR = os.environ.get("ONEWINDOW_BENCH_SQLITE_DIR") or None
+DATABASES = ("postgres", "sqlite")
 ALWAYS_OPEN = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 PASSWORD = "bench-pass"
 
@@ -43,6 +48,30 @@ async def fresh_database() -> AsyncIterator[str]:
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+@asynccontextmanager
+async def fresh_sqlite() -> AsyncIterator[str]:
+    """A new SQLite file in a temp dir, gone afterwards with its -wal and -shm files."""
+    with tempfile.TemporaryDirectory(prefix="ow_bench_", dir=SQLITE_DIR) as folder:
+        yield f"sqlite:///{folder}/onewindow.db"
+
+
+def fresh(db: str) -> AbstractAsyncContextManager[str]:
+    """A fresh, empty database of the kind named (one of DATABASES); yields its URL."""
+    return fresh_sqlite() if db == "sqlite" else fresh_database()
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite:///")
+
+
+def header(bench: str, db: str, **args: object) -> None:
+    """The first line of a bench's output: which bench, on which database, with what."""
+    line: dict[str, object] = {"bench": bench, "db": db, **args}
+    if db == "sqlite":
+        line["sqlite_dir"] = SQLITE_DIR or tempfile.gettempdir()
+    print(json.dumps(line))
 
 
 async def seed(url: str, windows: int, services: str = "AB") -> None:
@@ -66,7 +95,16 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def server(url: str) -> AsyncIterator[int]:
+async def server(
+    url: str, workers: int = 1, redis_url: str = "", log_path: str | None = None
+) -> AsyncIterator[int]:
+    """``onewindow serve`` on a free port, yielded once every one of its workers answers.
+
+    With ``redis_url`` the processes hear each other through Redis, on a channel prefix
+    of this bench's own: pub/sub ignores the database number, and another bench's hall
+    "bench" on the same Redis must not feed into this one. ``log_path`` keeps the
+    server's stderr (warnings and tracebacks) instead of dropping it.
+    """
     port = free_port()
     env = {
         **os.environ,
@@ -77,29 +115,42 @@ async def server(url: str) -> AsyncIterator[int]:
         "ONEWINDOW_WS_MAX_PER_CLIENT": "0",  # every display of the bench comes from one address
         "ONEWINDOW_LOG_LEVEL": "WARNING",
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "server", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    if redis_url:
+        env["ONEWINDOW_REDIS_URL"] = redis_url
+        env["ONEWINDOW_REDIS_PREFIX"] = f"owbench{os.getpid()}:"
+    args = ["serve", "--port", str(port)] + (["--workers", str(workers)] if workers > 1 else [])
+    with open(log_path or os.devnull, "ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "server", *args],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
     try:
-        for _ in range(200):
-            try:
-                c = await Conn.open(port)
-                status, _ = await c.request("GET", "/healthz")
-                c.close()
-                if status == 200:
-                    break
-            except OSError:
-                pass
-            await asyncio.sleep(0.05)
-        else:
-            raise RuntimeError("server did not start")
+        await _all_answering(port, workers)
         yield port
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(15)
+
+
+async def _all_answering(port: int, workers: int) -> None:
+    """Until /healthz answered from ``workers`` distinct processes: a new connection goes to
+    whichever worker the kernel picks, so one answer does not mean the others are up."""
+    seen: set[int] = set()
+    for _ in range(600):
+        try:
+            c = await Conn.open(port)
+            status, body = await c.request("GET", "/healthz")
+            c.close()
+            if status == 200:
+                seen.add(int(json.loads(body).get("worker", 0)))
+                if len(seen) >= workers:
+                    return
+        except OSError:
+            pass
+        await asyncio.sleep(0.05)
+    raise RuntimeError(f"server did not start ({len(seen)} of {workers} workers answered)")
 
 
 class Conn:
