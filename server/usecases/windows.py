@@ -113,6 +113,9 @@ class Windows:
         self, window_id: str, actor: Actor, *, command_id: str | None = None
     ) -> WindowResult:
         policy = self.ctx.policy
+        # Read before the transaction: inside it a second pooled connection could wait
+        # on a pool that the hall's transactions themselves hold.
+        info = await self.ctx.hall(await self.ctx.window_hall(window_id))
 
         async def step(tx: Tx, w: Window) -> WindowResult:
             wn.require_free(w, "call", "叫号")
@@ -128,7 +131,7 @@ class Windows:
             w = wn.occupy(w, t.id, streak, appointments)
             result = await self._save(tx, w, t, ticket_event("called", t, w))
             await citizen_messages.called(tx, t, w)
-            await citizen_messages.queue_moved(tx, await self.ctx.hall(tx.hall_id), t.service)
+            await citizen_messages.queue_moved(tx, info, t.service)
             return result
 
         return await self._run(window_id, actor, step, command_id, "window.call_next")

@@ -22,7 +22,7 @@ from server.store.postgres import PostgresDatabase
 from server.store.store import Store
 from server.store.tx import Tx
 from server.usecases.tickets import IssueRequest
-from server.usecases.window_group import Command, WindowGroup, WindowResult
+from server.usecases.window_group import LANES, Command, WindowGroup, WindowResult
 from tests.conftest import Desk, FakeClock, HallFixture, make_desk, make_hall
 from tests.store.test_concurrency import all_events, assert_gapless, issue_many
 
@@ -225,3 +225,24 @@ async def test_a_refusal_after_a_write_rolls_the_group_back_and_runs_the_rest_ag
         1: "paused", 2: "open", 3: "paused"
     }
     assert await audited(store, hall.id, hall.window(2), "window.pause") == 0
+
+
+async def test_groups_never_wait_on_the_pool_they_hold(pg_url: str, clock: FakeClock) -> None:
+    """Every lane of a hall in a transaction at once, with a pool no larger than the lanes
+    and nothing cached yet: no command may need a second connection inside its group."""
+    store = Store(PostgresDatabase(pg_url, min_size=1, max_size=LANES))
+    await store.open()
+    try:
+        hall = await make_hall(store, clock.now, windows=[("A",)] * (2 * LANES))
+        warm = make_desk(store, clock)
+        await issue_many(warm, hall, 4 * LANES, ("A",))
+        await open_all(warm, hall)
+        cold = make_desk(store, clock)  # its hall cache is empty
+        called = await asyncio.wait_for(
+            asyncio.gather(*(cold.windows.call_next(w, c)
+                             for w, c in zip(hall.windows, hall.clerks, strict=True))),
+            timeout=60,
+        )  # fmt: skip
+        assert len({r.ticket.id for r in called if r.ticket}) == 2 * LANES
+    finally:
+        await store.close()
