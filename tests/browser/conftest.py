@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, async_playwright
+import pytest_asyncio
+from playwright.async_api import Browser, Playwright, async_playwright
 
+from tests.browser.shared_browser import SharedChromium, isolated
 from tests.conftest import HallFixture, keep_clear_of_local_midnight
 from tests.notify.gateway import FakeGateway
 from tests.realtime.conftest import running, seed_hall, server_env
@@ -33,22 +35,49 @@ CHROMIUM_ARGS = [
 HARNESS_EVAL = True
 # Screenshots are kept with the test output, for people to look at.
 SHOTS = Path(os.environ.get("ONEWINDOW_TEST_OUTPUT", "test-output")) / "screenshots"
+HERE = Path(__file__).parent
+
+
+async def launch(pw: Playwright) -> Browser:
+    """Debian's Chromium, headless, as every browser test launches it."""
+    return await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
 
 
 @asynccontextmanager
 async def chromium() -> AsyncIterator[Browser]:
-    """Debian's Chromium, headless, as every browser test launches it."""
+    """A browser of the caller's own, on the caller's event loop."""
     async with async_playwright() as pw:
-        b = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        b = await launch(pw)
         try:
             yield b
         finally:
             await b.close()
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as b:
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests here that take `browser` run on the worker's session loop, where the
+    shared browser lives (tests/browser/shared_browser.py). Their other async fixtures
+    still run on a loop of the test's own, so such a fixture hands over data (ids, a
+    name), never a connection or a task."""
+    for item in items:
+        if HERE in item.path.parents and "browser" in getattr(item, "fixturenames", ()):
+            # First in the list: the closest asyncio mark is the one that counts.
+            item.add_marker(pytest.mark.asyncio(loop_scope="session"), append=False)
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def shared_chromium() -> AsyncIterator[SharedChromium]:
+    shared = SharedChromium(launch)
+    try:
+        yield shared
+    finally:
+        await shared.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def browser(shared_chromium: SharedChromium) -> AsyncIterator[Browser]:
+    """The worker's Chromium; each test opens contexts of its own, closed after it."""
+    async with isolated(await shared_chromium.browser()) as b:
         yield b
 
 
