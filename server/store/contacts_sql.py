@@ -71,10 +71,21 @@ async def front_to_tell(
     return out
 
 
-async def mark_advance_sent(c: Conn, ticket_id: str) -> None:
-    await c.execute(
-        "UPDATE ticket_contacts SET advance_sent = $2 WHERE ticket_id = $1", ticket_id, True
+async def mark_advance_sent(c: Conn, ticket_ids: list[str], skip_locked: str) -> set[str]:
+    """Mark these holders told; the ones marked now. A row another transaction is marking
+    (``skip_locked``: PostgreSQL's SKIP LOCKED) is left to it, not waited for: two groups
+    of window commands calling two services in crossed order would otherwise wait on each
+    other's rows."""
+    if not ticket_ids:
+        return set()
+    marks = ", ".join(f"${i}" for i in range(1, 1 + len(ticket_ids)))
+    found = await c.fetch(
+        "UPDATE ticket_contacts SET advance_sent = TRUE WHERE ticket_id IN"
+        f" (SELECT ticket_id FROM ticket_contacts WHERE ticket_id IN ({marks})"
+        f" AND NOT advance_sent {skip_locked}) RETURNING ticket_id",
+        *ticket_ids,
     )
+    return {r["ticket_id"] for r in found}
 
 
 async def tickets_of_phone(c: Conn, phone_fp: str, days: list[date]) -> list[Ticket]:

@@ -24,6 +24,11 @@ class UniqueViolation(Exception):
         self.constraint = constraint
 
 
+class Contention(Exception):
+    """The database ended the transaction to break a deadlock (or a serialization
+    conflict): nothing of it was kept, and running it again may well succeed."""
+
+
 @dataclass(frozen=True, slots=True)
 class Dialect:
     name: str

@@ -12,7 +12,7 @@ from asyncpg.exceptions._base import InternalClientError
 
 from ..domain.errors import OneWindowError, Unavailable
 from . import migrations
-from .db import Conn, Dialect, Row, UniqueViolation
+from .db import Conn, Contention, Dialect, Row, UniqueViolation
 
 DIALECT = Dialect(
     name="postgres",
@@ -82,6 +82,8 @@ class _PgConn:
             return await aw
         except asyncpg.UniqueViolationError as exc:
             raise UniqueViolation(exc.constraint_name or "") from exc
+        except asyncpg.TransactionRollbackError as exc:  # a deadlock, a serialization failure
+            raise Contention(str(exc)) from exc
 
 
 async def _light_reset(conn: Any) -> None:

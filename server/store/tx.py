@@ -89,16 +89,19 @@ class Tx:
         """Queue a message to a citizen: in the outbox with this change, or not at all."""
         self._messages.append(message)
 
-    def mark(self) -> tuple[int, ...]:
+    def mark(self) -> tuple[int, int, int, dict[str, int]]:
         """How much is queued for the flush now; `undo` goes back to it."""
-        return len(self._pending), len(self._audits), len(self._messages), len(self._elsewhere)
+        elsewhere = {h: len(evs) for h, evs in self._elsewhere.items()}
+        return len(self._pending), len(self._audits), len(self._messages), elsewhere
 
-    def undo(self, mark: tuple[int, ...]) -> None:
+    def undo(self, mark: tuple[int, int, int, dict[str, int]]) -> None:
         """Forget what was queued since `mark`: a refused command in a group that commits."""
         pending, audits, messages, elsewhere = mark
-        if len(self._elsewhere) != elsewhere:
-            raise RuntimeError("events for other halls cannot be taken back")
         del self._pending[pending:], self._audits[audits:], self._messages[messages:]
+        for hall_id in list(self._elsewhere):
+            del self._elsewhere[hall_id][elsewhere.get(hall_id, 0) :]
+            if not self._elsewhere[hall_id]:
+                del self._elsewhere[hall_id]
 
     async def window(self, window_id: str, *, lock: bool = True) -> Window | None:
         # The service list rides along in one round trip: this runs on every window command.

@@ -48,8 +48,12 @@ async def queue_moved(tx: Tx, info: HallInfo, service: str) -> None:
     front = await contacts_sql.front_to_tell(
         tx.conn, tx.sealer, info.hall.id, service, threshold + 1
     )
+    marked = await contacts_sql.mark_advance_sent(
+        tx.conn, [t.id for t, _, _ in front], tx.dialect.skip_locked
+    )
     for t, ahead, contact in front:
-        await contacts_sql.mark_advance_sent(tx.conn, t.id)
+        if t.id not in marked:  # told by another transaction meanwhile
+            continue
         params = {"hall": info.hall.name, "number": t.number, "ahead": ahead}
         tx.notify(_sms(t, contact.phone, contact.lang, "advance_notice", params, f"advance:{t.id}"))
 

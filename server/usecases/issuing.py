@@ -80,10 +80,14 @@ class IssueBatcher:
             if len(drafts) == 1:
                 # Another process won the race for this ID: the partial unique index decided.
                 return [duplicate()]
-            # Someone in the batch raced another process; settle each on its own.
+            # Someone in the batch raced another process; settle each on its own, each
+            # told its own outcome (those before a failure have committed).
             outcomes: list[Issued | BaseException] = []
             for one in drafts:
-                outcomes += await self._settle(hall_id, [one])
+                try:
+                    outcomes += await self._settle(hall_id, [one])
+                except Exception as exc:
+                    outcomes.append(exc)
             return outcomes
 
     async def _commit(self, hall_id: str, drafts: list[Draft]) -> list[Issued | BaseException]:

@@ -22,7 +22,7 @@ from .. import audit
 from ..domain import access
 from ..domain.errors import Conflict, Forbidden, NotFound, OneWindowError
 from ..domain.model import Actor, Role, Ticket, Window
-from ..store.db import Conn, Row, UniqueViolation
+from ..store.db import Conn, Contention, Row, UniqueViolation
 from ..store.tx import StoredEvent, Tx
 from .context import Context
 from .group_commit import GroupCommit
@@ -95,10 +95,13 @@ class WindowGroup:
         if len(cmds) > 1:
             try:
                 results, events = await self._commit(hall_id, cmds)
-            except Exception as exc:
+            except (_Unclean, UniqueViolation, Contention) as exc:
+                # Only what one command can cause: the rest run again on their own. A
+                # lost connection or a failed commit is every command's answer (the
+                # group may even have committed: running it again could call twice).
                 log.info("%d window commands in hall %s go one by one: %r", len(cmds), hall_id, exc)
             else:
-                await self.ctx.publish(hall_id, events)
+                await self._publish(hall_id, events)
                 return results
         return [await self._alone(hall_id, cmd) for cmd in cmds]
 
@@ -106,13 +109,22 @@ class WindowGroup:
         try:
             results, events = await self._commit(hall_id, [cmd])
         except UniqueViolation as exc:
+            if not _active_ticket_clash(exc):
+                return exc
             refused = duplicate_ticket()
             refused.__cause__ = exc
             return refused
         except Exception as exc:
             return exc
-        await self.ctx.publish(hall_id, events)
+        await self._publish(hall_id, events)
         return results[0]
+
+    async def _publish(self, hall_id: str, events: list[StoredEvent]) -> None:
+        try:
+            await self.ctx.publish(hall_id, events)
+        except Exception:
+            # Committed: the commands' answers stand, and displays catch up from the log.
+            log.exception("publishing %d events of hall %s failed", len(events), hall_id)
 
     async def _commit(
         self, hall_id: str, cmds: list[Command]
@@ -156,6 +168,12 @@ async def _one(tx: Tx, cmd: Command) -> WindowResult:
     if cmd.command_id is not None:
         await tx.record_command(w.id, cmd.command_id, t.id if t else None)
     return result
+
+
+def _active_ticket_clash(exc: UniqueViolation) -> bool:
+    """The index of one active ticket per ID and service (PostgreSQL names it; SQLite
+    names its columns)."""
+    return "tickets_one_active_per_id" in exc.constraint or "id_fingerprint" in exc.constraint
 
 
 class _Unclean(Exception):

@@ -15,9 +15,10 @@ import pytest
 
 from server import audit
 from server.domain import window as wn
-from server.domain.errors import Conflict, Forbidden, OneWindowError
+from server.domain.errors import Conflict, Forbidden, OneWindowError, Unavailable
 from server.domain.events import window_event
 from server.domain.model import TicketState, Window
+from server.store import contacts_sql
 from server.store.postgres import PostgresDatabase
 from server.store.store import Store
 from server.store.tx import Tx
@@ -244,5 +245,62 @@ async def test_groups_never_wait_on_the_pool_they_hold(pg_url: str, clock: FakeC
             timeout=60,
         )  # fmt: skip
         assert len({r.ticket.id for r in called if r.ticket}) == 2 * LANES
+    finally:
+        await store.close()
+
+
+async def test_a_group_that_fails_as_a_whole_is_not_run_again(
+    store: Store, hall: HallFixture, desk: Desk
+) -> None:
+    """A lost connection or a failed commit is every command's answer, once: the group may
+    even have committed, and running its commands again could call a ticket twice."""
+    await open_all(desk, hall)
+    await issue_many(desk, hall, 4, ("A", "C"))
+    group = desk.windows._group
+    real = group._commit
+    groups: list[int] = []
+
+    async def commit(hall_id: str, cmds: list[Command]):  # type: ignore[no-untyped-def]
+        groups.append(len(cmds))
+        if len(cmds) > 1:
+            raise Unavailable("database_unavailable", "try again", "请稍后再试")
+        return await real(hall_id, cmds)
+
+    group._commit = commit  # type: ignore[method-assign]
+    results = await asyncio.gather(
+        desk.windows.call_next(hall.window(2), hall.clerk(2)),
+        desk.windows.call_next(hall.window(3), hall.clerk(3)),
+        return_exceptions=True,
+    )
+    assert groups == [2]
+    assert all(isinstance(r, Unavailable) for r in results), results
+
+
+async def test_holders_being_told_by_another_group_are_skipped_not_waited_for(
+    pg_url: str, clock: FakeClock
+) -> None:
+    """Two groups calling two services in crossed order each mark the front of the other's
+    queue told: a row one of them holds is left to it (SKIP LOCKED), so neither waits."""
+    store = Store(PostgresDatabase(pg_url, min_size=2, max_size=4))
+    await store.open()
+    try:
+        hall = await make_hall(store, clock.now)
+        desk = make_desk(store, clock)
+        await issue_many(desk, hall, 2, ("A",))
+        ids = [t.id for t in await store.tickets_on(hall.id, clock.now.date())]
+        async with store.write(hall.id, clock.now) as tx:
+            for t in await store.tickets_on(hall.id, clock.now.date()):
+                await contacts_sql.add(tx.conn, tx.sealer, t, "13800138000", "zh",
+                                       advance_sent=False)  # fmt: skip
+        async with store.write(hall.id, clock.now) as first:
+            assert await contacts_sql.mark_advance_sent(
+                first.conn, ids[:1], first.dialect.skip_locked
+            ) == set(ids[:1])
+            async with store.write(hall.id, clock.now) as second:
+                marked = await asyncio.wait_for(
+                    contacts_sql.mark_advance_sent(second.conn, ids, second.dialect.skip_locked),
+                    timeout=10,
+                )
+                assert marked == set(ids[1:])
     finally:
         await store.close()

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
+from server.domain.errors import Unavailable
 from server.domain.identity import check_character
 from server.domain.model import TicketKind
+from server.store.db import UniqueViolation
 from server.store.store import Store
+from server.usecases.issuing import Draft, Issued
 from server.usecases.tickets import IssueRequest
 from tests.conftest import FakeClock, HallFixture, make_desk, make_hall
 
@@ -91,3 +94,32 @@ async def test_two_processes_racing_for_one_id(pg_url: str, clock: FakeClock) ->
     finally:
         for s in stores:
             await s.close()
+
+
+async def test_after_a_race_each_ticket_is_told_its_own_outcome(
+    store: Store, hall: HallFixture, clock: FakeClock
+) -> None:
+    """A batch that lost a race goes one by one; a failure of one of those (a database
+    blip) is that ticket's answer only: the ones before it have committed and say so."""
+    desk = make_desk(store, clock)
+    batcher = desk.tickets.batcher
+    real = batcher._commit
+    calls = 0
+
+    async def commit(hall_id: str, drafts: list[Draft]) -> list[Issued | BaseException]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise UniqueViolation("tickets_one_active_per_id")
+        if calls == 3:
+            raise Unavailable("database_unavailable", "try again", "请稍后再试")
+        return await real(hall_id, drafts)
+
+    batcher._commit = commit  # type: ignore[method-assign]
+    results = await asyncio.gather(
+        *(desk.tickets.issue(hall.id, IssueRequest("A"), None, f"k{i}") for i in range(4)),
+        return_exceptions=True,
+    )
+    told_ok = [r for r in results if not isinstance(r, BaseException)]
+    assert len(told_ok) == (await store.waiting_counts(hall.id)).get("A", 0)
+    assert any(isinstance(r, Unavailable) for r in results), results
