@@ -64,9 +64,10 @@ class _SqliteConn:
 
     async def _run(self, sql: str, args: tuple[Any, ...]) -> list[Row]:
         try:
-            async with self._c.execute(self._sql(sql), [_param(a) for a in args]) as cur:
-                rows = await cur.fetchall()
-                names = [d[0] for d in cur.description] if cur.description else []
+            # One trip to aiosqlite's thread per statement (execute, fetch and close
+            # each took one): a window command is a dozen statements.
+            rows = list(await self._c.execute_fetchall(self._sql(sql), [_param(a) for a in args]))
+            names = rows[0].keys() if rows else []
         except sqlite3.IntegrityError as exc:
             if "UNIQUE" in str(exc):
                 raise UniqueViolation(str(exc)) from exc
@@ -112,6 +113,7 @@ class SqliteDatabase:
 
     async def _connect(self) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(self._path, isolation_level=None)
+        conn.row_factory = sqlite3.Row  # rows carry their column names
         for pragma in (
             "PRAGMA journal_mode=WAL",
             "PRAGMA synchronous=FULL",
