@@ -30,19 +30,29 @@ async def append(
     if dialect.name == "postgres":
         await _append_pg(c, chainer, by_chain, await _heads(c, chains), now)
         return
+    # SQLite (one writer, a statement per trip to its thread): the heads one by one, then
+    # every row in one INSERT and every head's new hash in one UPDATE.
+    built: list[dict[str, Any]] = []
     for chain in chains:
         batch = by_chain[chain]
-        head = await _take(c, chain, len(batch))
-        built = _build(chainer, chain, batch, head[0] - len(batch), head[1], now)
-        for row in built:
-            await c.execute(
-                f"INSERT INTO audit_log ({COLUMNS}) VALUES"
-                " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-                *row.values(),
-            )
-        await c.execute(
-            "UPDATE audit_heads SET last_hash = $2 WHERE chain = $1", chain, built[-1]["hash"]
-        )
+        seq, prev = await _take(c, chain, len(batch))
+        built += _build(chainer, chain, batch, seq - len(batch), prev, now)
+    width = len(built[0])
+    values = ", ".join(
+        "(" + ", ".join(f"${i * width + k}" for k in range(1, width + 1)) + ")"
+        for i in range(len(built))
+    )
+    await c.execute(
+        f"INSERT INTO audit_log ({COLUMNS}) VALUES {values}",
+        *(v for row in built for v in row.values()),
+    )
+    last = {row["chain"]: row["hash"] for row in built}  # each chain's newest row comes last
+    cases = " ".join(f"WHEN ${2 * i + 1} THEN ${2 * i + 2}" for i in range(len(last)))
+    await c.execute(
+        f"UPDATE audit_heads SET last_hash = CASE chain {cases} END"
+        f" WHERE chain IN ({', '.join(f'${2 * i + 1}' for i in range(len(last)))})",
+        *(v for item in last.items() for v in item),
+    )
 
 
 def _build(
