@@ -2,7 +2,8 @@
 
 The heavy tests run on PostgreSQL only, with a pool large enough for every
 window to hold a connection, so transactions really overlap in the database
-(``FOR UPDATE SKIP LOCKED`` on tickets, the per-hall stream row, the counter rows).
+(``FOR UPDATE SKIP LOCKED`` on tickets, the per-hall stream row, the counter rows);
+twenty windows calling at once are in test_window_group.py, on both backends.
 The concurrent-issue test also runs on SQLite, whose single writer must give
 the same answers.
 """
@@ -17,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from server.domain.errors import Conflict
-from server.domain.model import TicketState
 from server.store import migrations
 from server.store.postgres import PostgresDatabase
 from server.store.store import Store
@@ -59,57 +59,6 @@ async def issue_many(desk: Desk, hall: HallFixture, n: int, services: tuple[str,
             for i in range(n)
         )
     )
-
-
-async def test_twenty_windows_call_every_ticket_exactly_once(
-    pg_store: Store, clock: FakeClock
-) -> None:
-    hall = await make_hall(pg_store, clock.now, windows=[("A",)] * WINDOWS)
-    desk = make_desk(pg_store, clock)
-    await issue_many(desk, hall, TICKETS, ("A",))
-    assert await pg_store.waiting_counts(hall.id) == {"A": TICKETS}
-
-    async def work(n: int) -> list[str]:
-        window, clerk = hall.window(n), hall.clerk(n)
-        await desk.windows.open(window, clerk)
-        served: list[str] = []
-        while True:
-            try:
-                called = await desk.windows.call_next(window, clerk)
-            except Conflict as exc:
-                assert exc.code == "queue_empty"
-                return served
-            assert called.ticket is not None and called.ticket.window_id == window
-            await desk.windows.start(window, clerk)
-            finished = await desk.windows.finish(window, clerk)
-            assert finished.ticket is not None and finished.ticket.id == called.ticket.id
-            served.append(called.ticket.id)
-
-    per_window = await asyncio.gather(*(work(n) for n in range(1, WINDOWS + 1)))
-
-    served = [t for ids in per_window for t in ids]
-    assert sum(len(ids) for ids in per_window) == TICKETS
-    assert len(set(served)) == TICKETS
-    # The windows really worked side by side, not one after another.
-    assert sum(1 for ids in per_window if ids) > WINDOWS // 2, [len(i) for i in per_window]
-
-    tickets = await pg_store.tickets_on(hall.id, clock.now.date())  # 10:00 in Shanghai
-    assert len(tickets) == TICKETS
-    assert {t.state for t in tickets} == {TicketState.DONE}
-    assert {t.id for t in tickets} == set(served)
-    window_of = {t: hall.window(n) for n, ids in enumerate(per_window, 1) for t in ids}
-    assert all(t.window_id == window_of[t.id] for t in tickets)
-    assert await pg_store.waiting_counts(hall.id) == {}
-
-    events = await all_events(pg_store, hall.id)
-    assert_gapless(events)
-    assert len(events) == TICKETS + WINDOWS + 3 * TICKETS  # issued, opened, called/started/finished
-    calls = Counter(e.data["ticket"] for e in events if e.type == "ticket.called")
-    assert set(calls) == set(served)
-    assert set(calls.values()) == {1}
-    for e in events:
-        if e.type == "ticket.called":
-            assert e.data["window"] == window_of[e.data["ticket"]]
 
 
 async def test_one_window_double_click_calls_once(pg_store: Store, clock: FakeClock) -> None:

@@ -113,6 +113,7 @@ async def test_twenty_windows_at_once_call_every_ticket_exactly_once(
     assert all(t.window_id == window_of[t.id] for t in tickets)
     events = await all_events(store, hall.id)
     assert_gapless(events)
+    assert len(events) == TICKETS + WINDOWS + 3 * TICKETS  # issued, opened, called/started/finished
     calls = Counter(e.data["ticket"] for e in events if e.type == "ticket.called")
     assert set(calls) == set(served) and set(calls.values()) == {1}
     assert all(e.data["window"] == window_of[e.data["ticket"]]
