@@ -20,7 +20,7 @@ from typing import Any
 
 from .. import audit
 from ..domain import access
-from ..domain.errors import Conflict, Forbidden, NotFound, OneWindowError
+from ..domain.errors import Conflict, Forbidden, NotFound, OneWindowError, Unavailable
 from ..domain.model import Actor, Role, Ticket, Window
 from ..store.db import Conn, Contention, Row, UniqueViolation
 from ..store.tx import StoredEvent, Tx
@@ -142,6 +142,8 @@ class WindowGroup:
                     try:
                         results[i] = await _one(tx, cmds[i])
                     except OneWindowError as err:
+                        if isinstance(err, Unavailable):  # the database went: nobody's alone
+                            raise
                         if counted.writes != writes:
                             raise _Unclean(cmds[i].action) from err
                         tx.undo(mark)
