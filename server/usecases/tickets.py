@@ -176,6 +176,7 @@ class Tickets:
 
     async def cancel(self, ticket_id: str, token: str) -> TicketView:
         t = await self._authorized(ticket_id, token)
+        info = await self.ctx.hall(t.hall_id)  # not inside the transaction: a second connection
         now = self.ctx.clock()
         async with self.ctx.store.write(t.hall_id, now) as tx:
             current = await tx.ticket(t.id)
@@ -183,7 +184,7 @@ class Tickets:
             t = tk.cancel(current, now)
             await tx.update_ticket(t)
             tx.emit(ticket_event("cancelled", t))
-            await citizen_messages.queue_moved(tx, await self.ctx.hall(t.hall_id), t.service)
+            await citizen_messages.queue_moved(tx, info, t.service)
         await self.ctx.publish(t.hall_id, tx.events)
         return TicketView(t, 0, 0)
 
