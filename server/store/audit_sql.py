@@ -28,7 +28,14 @@ async def append(
         by_chain.setdefault(rec.chain, []).append(rec)
     chains = sorted(by_chain)
     if dialect.name == "postgres":
-        await _append_pg(c, chainer, by_chain, await _heads(c, chains), now)
+        # Each head taken in name order (a new chain's head is made where it falls in that
+        # order: locking every head in one statement first put new heads out of it, and
+        # transactions starting on new chains deadlocked), then every row in one statement.
+        heads: dict[str, tuple[int, str]] = {}
+        for chain in chains:
+            reserved, prev = await _take(c, chain, len(by_chain[chain]))
+            heads[chain] = (reserved - len(by_chain[chain]), prev)
+        await _append_pg(c, chainer, by_chain, heads, now)
         return
     # SQLite (one writer, a statement per trip to its thread): the heads one by one, then
     # every row in one INSERT and every head's new hash in one UPDATE.
@@ -73,28 +80,6 @@ def _build(
     return built
 
 
-async def _heads(c: Conn, chains: list[str]) -> dict[str, tuple[int, str]]:
-    """PostgreSQL: lock every chain's head in one round trip, in name order (the sort
-    runs below the row locks), creating the heads of new chains first."""
-    for _ in range(2):
-        found = await c.fetch(
-            "SELECT chain, last_seq, last_hash FROM audit_heads WHERE chain = ANY($1::text[])"
-            " ORDER BY chain FOR UPDATE",
-            chains,
-        )
-        heads = {r["chain"]: (int(r["last_seq"]), r["last_hash"]) for r in found}
-        missing = [ch for ch in chains if ch not in heads]
-        if not missing:
-            return heads
-        await c.execute(
-            "INSERT INTO audit_heads (chain, last_seq, last_hash)"
-            " SELECT unnest($1::text[]), 0, $2 ON CONFLICT (chain) DO NOTHING",
-            missing,
-            GENESIS,
-        )
-    raise RuntimeError(f"audit chains {missing!r} have no head")
-
-
 async def _append_pg(
     c: Conn,
     chainer: Chainer,
@@ -124,7 +109,7 @@ async def _append_pg(
 
 
 async def _take(c: Conn, chain: str, n: int) -> tuple[int, str]:
-    """SQLite (one writer): reserve n seqs; (the last reserved seq, the hash before them)."""
+    """Lock the chain's head and reserve n seqs: (the last reserved seq, the hash before them)."""
     for _ in range(2):
         r = await c.fetchrow(
             "UPDATE audit_heads SET last_seq = last_seq + $2 WHERE chain = $1"
