@@ -26,24 +26,19 @@ async def append(
     by_chain: dict[str, list[AuditRecord]] = {}
     for rec in records:
         by_chain.setdefault(rec.chain, []).append(rec)
-    chains = sorted(by_chain)
-    if dialect.name == "postgres":
-        # Each head taken in name order (a new chain's head is made where it falls in that
-        # order: locking every head in one statement first put new heads out of it, and
-        # transactions starting on new chains deadlocked), then every row in one statement.
-        heads: dict[str, tuple[int, str]] = {}
-        for chain in chains:
-            reserved, prev = await _take(c, chain, len(by_chain[chain]))
-            heads[chain] = (reserved - len(by_chain[chain]), prev)
-        await _append_pg(c, chainer, by_chain, heads, now)
-        return
-    # SQLite (one writer, a statement per trip to its thread): the heads one by one, then
-    # every row in one INSERT and every head's new hash in one UPDATE.
+    # Each head taken (locked, its seqs reserved) in name order, a new chain's head made
+    # where it falls in that order: taking every head in one statement put new heads out
+    # of it, and transactions starting on new chains deadlocked.
     built: list[dict[str, Any]] = []
-    for chain in chains:
+    for chain in sorted(by_chain):
         batch = by_chain[chain]
         seq, prev = await _take(c, chain, len(batch))
         built += _build(chainer, chain, batch, seq - len(batch), prev, now)
+    # Then every row, and every head's new hash, in one statement each or together.
+    last = {row["chain"]: row["hash"] for row in built}  # each chain's newest row comes last
+    if dialect.name == "postgres":
+        await _write_pg(c, built, last)
+        return
     width = len(built[0])
     values = ", ".join(
         "(" + ", ".join(f"${i * width + k}" for k in range(1, width + 1)) + ")"
@@ -53,7 +48,6 @@ async def append(
         f"INSERT INTO audit_log ({COLUMNS}) VALUES {values}",
         *(v for row in built for v in row.values()),
     )
-    last = {row["chain"]: row["hash"] for row in built}  # each chain's newest row comes last
     cases = " ".join(f"WHEN ${2 * i + 1} THEN ${2 * i + 2}" for i in range(len(last)))
     await c.execute(
         f"UPDATE audit_heads SET last_hash = CASE chain {cases} END"
@@ -80,31 +74,17 @@ def _build(
     return built
 
 
-async def _append_pg(
-    c: Conn,
-    chainer: Chainer,
-    by_chain: dict[str, list[AuditRecord]],
-    heads: dict[str, tuple[int, str]],
-    now: datetime,
-) -> None:
-    """Every chain's rows and new heads in one round trip: the heads stay locked for two
-    statements and the commit, however many chains and rows."""
-    built: list[dict[str, Any]] = []
-    ends: list[tuple[str, int, str]] = []
-    for chain, (seq, prev) in sorted(heads.items()):
-        rows = _build(chainer, chain, by_chain[chain], seq, prev, now)
-        built += rows
-        ends.append((chain, rows[-1]["seq"], rows[-1]["hash"]))
+async def _write_pg(c: Conn, built: list[dict[str, Any]], last: dict[str, str]) -> None:
+    """PostgreSQL: the rows and the heads' new hashes in one round trip."""
     columns = [[r[k] for r in built] for k in built[0]]
     await c.execute(
         f"WITH i AS (INSERT INTO audit_log ({COLUMNS}) SELECT * FROM unnest("
         "$1::text[], $2::bigint[], $3::timestamptz[], $4::text[], $5::text[],"
         " $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],"
         " $12::text[], $13::text[]))"
-        " UPDATE audit_heads h SET last_seq = x.seq, last_hash = x.hash"
-        " FROM unnest($14::text[], $15::bigint[], $16::text[]) AS x(chain, seq, hash)"
-        " WHERE h.chain = x.chain",
-        *columns, [e[0] for e in ends], [e[1] for e in ends], [e[2] for e in ends],
+        " UPDATE audit_heads h SET last_hash = x.hash"
+        " FROM unnest($14::text[], $15::text[]) AS x(chain, hash) WHERE h.chain = x.chain",
+        *columns, list(last), list(last.values()),
     )  # fmt: skip
 
 
